@@ -1,0 +1,100 @@
+// Builds Central's Fastify app from its parts: HTTP infrastructure (request ids, problem+json, auth, rate
+// limits, metrics, OpenAPI) and the modules' routes under /api/v1. No logic here; a new module adds its
+// service construction and one register call below.
+
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import { type Clock, TesseraError } from '@tessera/core';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/database.js';
+import { registerAuthentication } from './http/authenticate.js';
+import { registerHealth } from './http/health.js';
+import { registerMetrics } from './http/metrics.js';
+import { registerOpenApi } from './http/openapi.js';
+import { registerProblemHandlers } from './http/problem.js';
+import { registerRequestIdEcho, requestIdOf } from './http/request-id.js';
+import { createAuthentication } from './modules/accounts/authentication.js';
+import { registerAccountsRoutes } from './modules/accounts/routes.js';
+import { type Random, systemRandom } from './modules/accounts/secrets.js';
+import { createAccountsService } from './modules/accounts/service.js';
+import { registerAuditRoutes } from './modules/audit/routes.js';
+import { createAuditLog } from './modules/audit/service.js';
+
+export type AppConfig = Pick<
+  Config,
+  'publicUrl' | 'session' | 'trustProxy' | 'metricsToken' | 'loginRateLimitPerMinute'
+>;
+
+export interface AppOptions {
+  config: AppConfig;
+  database: DatabaseHandle;
+  clock: Clock;
+  /** A pino logger; omitted = no logging (tests). */
+  logger?: Logger;
+  random?: Random;
+}
+
+export const buildApp = async ({
+  config,
+  database,
+  clock,
+  logger,
+  random = systemRandom,
+}: AppOptions): Promise<FastifyInstance> => {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    // A hop count is given to Fastify as a function: its types do not list numbers.
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.trustProxy)
+        : config.trustProxy,
+    genReqId: requestIdOf,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: 1024 * 1024,
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  registerProblemHandlers(app);
+  registerRequestIdEcho(app);
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new TesseraError('rate_limited', `Too many requests; retry in ${context.after}.`),
+  });
+  await registerOpenApi(app, config.publicUrl);
+  registerMetrics(app, {
+    token: config.metricsToken,
+    poolStats: database.poolStats,
+    dialect: database.dialect,
+  });
+  registerHealth(app, database.ping);
+
+  const { db } = database;
+  const audit = createAuditLog(clock);
+  const accounts = createAccountsService({ db, clock, random, audit, publicUrl: config.publicUrl });
+  const authentication = createAuthentication({ db, clock, random, audit, session: config.session });
+  registerAuthentication(app, authentication);
+
+  await app.register(
+    async (v1) => {
+      registerAccountsRoutes(v1, {
+        db,
+        clock,
+        accounts,
+        authentication,
+        loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+      });
+      registerAuditRoutes(v1, { db, audit });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+};

@@ -1,0 +1,98 @@
+// Demo data for a first start with TESSERA_DEMO on: a reseller with a customer below it and three people.
+// seedDemoData is the extension point: later modules (catalog: firm code and products; orders: tickets)
+// add their demo rows by calling their own seeding functions from here, inside the same transaction.
+
+import type { Clock } from '@tessera/core';
+import type { Trx } from '../db/transaction.js';
+import { isoTime, newId } from '../db/transaction.js';
+import { hashPassword } from '../modules/accounts/passwords.js';
+import type { Group, User } from '../modules/accounts/repository.js';
+import * as accounts from '../modules/accounts/repository.js';
+import { generatePassword, type Random } from '../modules/accounts/secrets.js';
+import { type AuditLog, SYSTEM_ACTOR } from '../modules/audit/service.js';
+
+export interface DemoPeople {
+  password: string;
+  passwordHash: string;
+}
+
+/** One generated password for all demo users, hashed before the bootstrap transaction opens. */
+export const prepareDemoPeople = async (random: Random): Promise<DemoPeople> => {
+  const password = generatePassword(random);
+  return { password, passwordHash: await hashPassword(password, random) };
+};
+
+export interface DemoContext {
+  clock: Clock;
+  audit: AuditLog;
+  rootGroup: Group;
+  isvAdmin: User;
+  people: DemoPeople;
+}
+
+export interface DemoSummary {
+  groups: { name: string; kind: string }[];
+  users: { email: string; role: string; group: string }[];
+  password: string;
+}
+
+export const DEMO_RESELLER = 'Northwind Resellers';
+export const DEMO_CUSTOMER = 'Contoso Engineering';
+
+export const seedDemoData = async (trx: Trx, context: DemoContext): Promise<DemoSummary> => {
+  const at = isoTime(context.clock.now());
+  const addGroup = async (parent: Group, name: string, kind: Group['kind']): Promise<Group> => {
+    const id = newId();
+    const group: Group = {
+      id,
+      parentId: parent.id,
+      path: `${parent.path}${id}/`,
+      name,
+      kind,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await accounts.insertGroup(trx, group);
+    return group;
+  };
+  const addPerson = async (email: string, name: string, group: Group, role: 'admin' | 'member') => {
+    const user: User = { id: newId(), email, name, status: 'active', createdAt: at, updatedAt: at };
+    await accounts.insertUser(trx, user, context.people.passwordHash);
+    await accounts.insertMembership(trx, {
+      id: newId(),
+      userId: user.id,
+      groupId: group.id,
+      role,
+      createdAt: at,
+      updatedAt: at,
+    });
+    return { email, role, group: group.name };
+  };
+
+  const reseller = await addGroup(context.rootGroup, DEMO_RESELLER, 'reseller');
+  const customer = await addGroup(reseller, DEMO_CUSTOMER, 'customer');
+  const users = [
+    await addPerson('reseller.admin@northwind.example', 'Nora Reseller', reseller, 'admin'),
+    await addPerson('admin@contoso.example', 'Carl Customer-Admin', customer, 'admin'),
+    await addPerson('engineer@contoso.example', 'Erin Engineer', customer, 'member'),
+  ];
+
+  // Later modules: seed the catalog (firm code, three products) and orders here, e.g.
+  //   await seedDemoCatalog(trx, { ...context, reseller, customer });
+
+  await context.audit.record(trx, {
+    actor: SYSTEM_ACTOR,
+    action: 'demo.seeded',
+    subject: { type: 'group', id: reseller.id },
+    groupPath: reseller.path,
+    data: { groups: [DEMO_RESELLER, DEMO_CUSTOMER], users: users.map((u) => u.email) },
+  });
+  return {
+    groups: [
+      { name: DEMO_RESELLER, kind: 'reseller' },
+      { name: DEMO_CUSTOMER, kind: 'customer' },
+    ],
+    users,
+    password: context.people.password,
+  };
+};

@@ -1,0 +1,117 @@
+// Opens the one database Central uses: SQLite (better-sqlite3, a file in the data directory) by default,
+// PostgreSQL (pg Pool) when a URL is given. Everything above this file sees the same Kysely<Database>;
+// dialect differences stay here and in the migrations.
+
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  poolStats(): PoolStats;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { dialect: 'sqlite'; file: string }
+  | { dialect: 'postgres'; url: string; poolSize: number; connectTimeoutMs?: number };
+
+export const SQLITE_FILE_NAME = 'tessera.db';
+
+export const sqliteFileIn = (dataDir: string): string => join(dataDir, SQLITE_FILE_NAME);
+
+/** Opens the database and proves it answers; a bad URL or file fails here, before anything is created. */
+export const createDatabase = async (options: DatabaseOptions): Promise<DatabaseHandle> =>
+  options.dialect === 'sqlite' ? openSqlite(options.file) : openPostgres(options);
+
+const openSqlite = async (file: string): Promise<DatabaseHandle> => {
+  const connection = new SqliteDatabase(file);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  connection.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  let closed = false;
+  return {
+    db,
+    dialect: 'sqlite',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    // better-sqlite3 is one synchronous connection; Kysely queues callers behind it.
+    poolStats: () => ({ total: closed ? 0 : 1, idle: closed ? 0 : 1, waiting: 0 }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+};
+
+// pg returns int8 (count(*), bigint) as strings by default; Central's integers fit in a double.
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
+} as pg.CustomTypesConfig;
+
+const openPostgres = async (options: {
+  url: string;
+  poolSize: number;
+  connectTimeoutMs?: number;
+}): Promise<DatabaseHandle> => {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    idleTimeoutMillis: 30_000,
+    types: pgTypes,
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that kills
+  // the process. The next query reconnects, and /readyz reports the outage meanwhile.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    db,
+    dialect: 'postgres',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+};
+
+/** Creates the data directory (if needed) and proves it is writable, without leaving anything in it. */
+export const ensureWritableDirectory = (dir: string): void => {
+  mkdirSync(dir, { recursive: true });
+  // access(W_OK) says yes to root even on a read-only mount; writing a file is the only honest probe.
+  const probe = join(dir, `.write-probe-${process.pid}`);
+  writeFileSync(probe, '');
+  rmSync(probe, { force: true });
+};

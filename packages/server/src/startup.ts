@@ -1,0 +1,84 @@
+// What `main` and `npm run migrate` share: turn the configuration into an open, proven database, and turn
+// any failure on the way into one line that names the variable at fault. Nothing is created before every
+// check has passed (except the data directory itself, which SQLite needs).
+
+import { createServer } from 'node:net';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { createDatabase, type DatabaseHandle, ensureWritableDirectory } from './db/database.js';
+
+export class StartupError extends Error {
+  constructor(line: string) {
+    super(line);
+    this.name = 'StartupError';
+  }
+}
+
+const reason = (error: unknown): string => {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const message =
+      error.message || (error instanceof AggregateError ? error.errors.map(reason).join('; ') : '');
+    return typeof code === 'string' && !message.includes(code)
+      ? `${message} (${code})`
+      : message || String(code);
+  }
+  return String(error);
+};
+
+/** postgres://user:secret@host:5432/db → host:5432/db (never print credentials). */
+const describeUrl = (url: string): string => {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+};
+
+export const configFromEnvironment = (env: Record<string, string | undefined>): Config => {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new StartupError(`configuration error: ${error.message}`);
+    throw error;
+  }
+};
+
+export const openConfiguredDatabase = async (config: Config): Promise<DatabaseHandle> => {
+  const database = config.database;
+  if (database.dialect === 'sqlite') {
+    try {
+      ensureWritableDirectory(config.dataDir);
+    } catch (error) {
+      throw new StartupError(
+        `configuration error: TESSERA_DATA_DIR: cannot create or write ${config.dataDir}: ${reason(error)}`,
+      );
+    }
+    try {
+      return await createDatabase({ dialect: 'sqlite', file: database.file });
+    } catch (error) {
+      throw new StartupError(
+        `configuration error: TESSERA_DATA_DIR: cannot open ${database.file}: ${reason(error)}`,
+      );
+    }
+  }
+  try {
+    return await createDatabase({ dialect: 'postgres', url: database.url, poolSize: database.poolSize });
+  } catch (error) {
+    throw new StartupError(
+      `configuration error: DATABASE_URL: cannot connect to PostgreSQL at ${describeUrl(database.url)}: ${reason(error)}`,
+    );
+  }
+};
+
+/** Proves HOST:PORT can be bound before anything is created (the real bind follows a moment later). */
+export const probeListenAddress = async (host: string, port: number): Promise<void> => {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error) =>
+      reject(
+        new StartupError(
+          `configuration error: PORT/HOST: cannot listen on ${host}:${port}: ${reason(error)}`,
+        ),
+      ),
+    );
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
+  });
+};
