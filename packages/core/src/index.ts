@@ -9,6 +9,7 @@ export * from './crypto/ed25519.js';
 export * from './documents/context.js';
 export * from './documents/envelope.js';
 export * from './documents/firm-key.js';
+export * from './documents/key-files.js';
 export * from './documents/license.js';
 export * from './documents/update.js';
 export * from './encoding/base64url.js';

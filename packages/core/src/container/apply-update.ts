@@ -171,7 +171,7 @@ const checkApplicable = (update: UpdatePayload, currentFuc: number): number => {
   if (last.toFuc <= currentFuc) {
     throw new TesseraError(
       'update_already_applied',
-      `update ${update.updateId} is already applied (container is at FUC ${currentFuc}); nothing changed`,
+      `update ${update.updateId} is already applied or superseded: it ends at FUC ${last.toFuc} and the container is at FUC ${currentFuc}; nothing changed`,
       { updateId: update.updateId, fuc: currentFuc },
     );
   }
