@@ -29,7 +29,11 @@ describe('loadConfig', () => {
 
   it('uses PostgreSQL when DATABASE_URL is set, with the pool size from DATABASE_POOL_SIZE', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/tessera', DATABASE_POOL_SIZE: '4' });
-    expect(config.database).toEqual({ dialect: 'postgres', url: 'postgres://u:p@db:5432/tessera', poolSize: 4 });
+    expect(config.database).toEqual({
+      dialect: 'postgres',
+      url: 'postgres://u:p@db:5432/tessera',
+      poolSize: 4,
+    });
   });
 
   it.each([
@@ -86,6 +90,8 @@ describe('loadConfig', () => {
     writeFileSync(join(dir, 'bad.json'), '{');
     expect(errorOf({ TESSERA_CONFIG_FILE: join(dir, 'bad.json') }).message).toContain('is not valid JSON');
     writeFileSync(join(dir, 'unknown.json'), '{"COLOR":"blue"}');
-    expect(errorOf({ TESSERA_CONFIG_FILE: join(dir, 'unknown.json') }).message).toContain('unknown variable COLOR');
+    expect(errorOf({ TESSERA_CONFIG_FILE: join(dir, 'unknown.json') }).message).toContain(
+      'unknown variable COLOR',
+    );
   });
 });
