@@ -25,12 +25,9 @@ describeEachDatabase('groups', (ctx) => {
     const found: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (
-        await t.call(
-          actor,
-          'GET',
-          `${url}${url.includes('?') ? '&' : '?'}limit=100${cursor ? `&cursor=${cursor}` : ''}`,
-        )
+      const query = `${url.includes('?') ? '&' : '?'}limit=100${cursor ? `&cursor=${cursor}` : ''}`;
+      const page: { items: { id: string }[]; nextCursor: string | null } = (
+        await t.call(actor, 'GET', `${url}${query}`)
       ).json();
       found.push(...ids(page));
       cursor = page.nextCursor;

@@ -1,0 +1,76 @@
+// The event outbox: a service that changes state emits its domain events inside the same transaction, so an
+// event exists exactly when its change committed. Emitting also queues one delivery per matching webhook
+// subscription; the webhooks module delivers them (signed, retried) from there.
+
+import type { Clock } from '@tessera/core';
+import { isoTime, newId, type Trx } from '../../db/transaction.js';
+
+export const EVENT_TYPES = [
+  'ticket.created',
+  'license.activated',
+  'license.confirmed',
+  'license.returned',
+  'license.withdrawn',
+  'container.blacklisted',
+  'container.manipulation_detected',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface DomainEvent {
+  type: EventType;
+  subject: { type: string; id: string | null };
+  /** Path of the group the event concerns (customer), for scoping. */
+  groupPath?: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface EventSink {
+  emit(trx: Trx, event: DomainEvent): Promise<string>;
+}
+
+export const createEventSink = (clock: Clock): EventSink => ({
+  emit: async (trx, event) => {
+    const id = newId();
+    const at = isoTime(clock.now());
+    await trx
+      .insertInto('events')
+      .values({
+        id,
+        type: event.type,
+        subject_type: event.subject.type,
+        subject_id: event.subject.id,
+        group_path: event.groupPath ?? null,
+        data: JSON.stringify(event.data),
+        occurred_at: at,
+      })
+      .execute();
+    const subscriptions = await trx
+      .selectFrom('webhook_subscriptions')
+      .select(['id', 'events'])
+      .where('active', '=', 1)
+      .execute();
+    const matching = subscriptions.filter((s) => (JSON.parse(s.events) as string[]).includes(event.type));
+    if (matching.length > 0) {
+      await trx
+        .insertInto('webhook_deliveries')
+        .values(
+          matching.map((s) => ({
+            id: newId(),
+            subscription_id: s.id,
+            event_id: id,
+            status: 'pending' as const,
+            attempts: 0,
+            next_attempt_at: at,
+            last_attempt_at: null,
+            last_status: null,
+            last_error: null,
+            delivered_at: null,
+            created_at: at,
+          })),
+        )
+        .execute();
+    }
+    return id;
+  },
+});
