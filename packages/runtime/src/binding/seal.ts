@@ -6,7 +6,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { TesseraError } from '@tessera/core';
 import { combine, split } from 'shamir-secret-sharing';
-import type { MachineFactors } from './factors.js';
+import { isFactorName, type MachineFactors } from './factors.js';
 
 export const BINDING_SCHEME = 'shamir-hmac-hkdf-a256gcm-v1';
 
@@ -75,6 +75,15 @@ export const sealKey = async (
   context: string,
 ): Promise<Binding> => {
   const names = Object.keys(factors).sort();
+  const badName = names.find((name) => !isFactorName(name));
+  if (badName !== undefined) {
+    // Caught here, not when the container is read back: its header would be refused as corrupt.
+    throw new TesseraError(
+      'machine_factors_invalid',
+      `"${badName}" is not a valid machine factor name (lower-case letters, digits, . _ -)`,
+      { factor: badName },
+    );
+  }
   if (names.length < MIN_FACTORS) {
     throw new TesseraError(
       'binding_unavailable',

@@ -68,7 +68,7 @@ const SHARE_DATA_BYTES = KEY_BYTES + 1 + TAG_BYTES; // a Shamir share is the sec
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
-export const corrupt = (serial: string, reason: string, cause?: unknown): TesseraError =>
+export const containerCorrupt = (serial: string, reason: string, cause?: unknown): TesseraError =>
   new TesseraError(
     'container_corrupt',
     `container ${serial} is damaged (${reason})`,
@@ -76,7 +76,7 @@ export const corrupt = (serial: string, reason: string, cause?: unknown): Tesser
     cause === undefined ? undefined : { cause },
   );
 
-export const bindingMismatch = (serial: string, match: BindingMatch): TesseraError =>
+export const bindingMismatchError = (serial: string, match: BindingMatch): TesseraError =>
   new TesseraError(
     'binding_mismatch',
     `container ${serial} is bound to another machine: ${match.matched} of ${match.total} machine factors match, ${match.required} are needed`,
@@ -223,7 +223,7 @@ const isInstant = (value: unknown): value is string =>
   typeof value === 'string' && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value));
 
 const checkBinding = (serial: string, value: unknown): Binding => {
-  const fail = (reason: string) => corrupt(serial, `binding: ${reason}`);
+  const fail = (reason: string) => containerCorrupt(serial, `binding: ${reason}`);
   if (!isObject(value) || !hasExactly(value, ['scheme', 'salt', 'threshold', 'shares']))
     throw fail('malformed');
   if (value['scheme'] !== BINDING_SCHEME) throw fail(`unknown scheme ${JSON.stringify(value['scheme'])}`);
@@ -251,7 +251,7 @@ const checkBinding = (serial: string, value: unknown): Binding => {
  * naming another serial (a renamed or swapped file) is corrupt.
  */
 export const parseContainerFile = (text: string, expectedSerial: Serial): ContainerFile => {
-  const fail = (reason: string, cause?: unknown) => corrupt(expectedSerial, reason, cause);
+  const fail = (reason: string, cause?: unknown) => containerCorrupt(expectedSerial, reason, cause);
   const newline = text.indexOf('\n');
   if (newline < 0 || !text.endsWith('\n') || newline === text.length - 1) throw fail('truncated');
   let header: unknown;
@@ -294,7 +294,7 @@ export const parseContainerFile = (text: string, expectedSerial: Serial): Contai
 };
 
 const checkRecord = (header: HeaderFields, json: string): ContainerRecord<unknown> => {
-  const fail = (reason: string, cause?: unknown) => corrupt(header.serial, reason, cause);
+  const fail = (reason: string, cause?: unknown) => containerCorrupt(header.serial, reason, cause);
   let record: unknown;
   try {
     record = JSON.parse(json);
@@ -327,7 +327,10 @@ export const openPortableContainer = (
   file: ContainerFile & { header: PortableHeader },
 ): ContainerRecord<unknown> => {
   if (portableDigest(file.header, file.body) !== file.header.digest) {
-    throw corrupt(file.header.serial, 'the digest does not match — the file was truncated or edited');
+    throw containerCorrupt(
+      file.header.serial,
+      'the digest does not match — the file was truncated or edited',
+    );
   }
   return checkRecord(file.header, file.body);
 };
@@ -338,7 +341,8 @@ export const openMachineContainer = (
   dataKey: Uint8Array,
 ): ContainerRecord<unknown> => {
   const sealed = Buffer.from(file.body, 'base64url');
-  if (sealed.length <= TAG_BYTES) throw corrupt(file.header.serial, 'the encrypted body is truncated');
+  if (sealed.length <= TAG_BYTES)
+    throw containerCorrupt(file.header.serial, 'the encrypted body is truncated');
   let json: string;
   try {
     const decipher = createDecipheriv(
@@ -353,7 +357,7 @@ export const openMachineContainer = (
       decipher.final(),
     ]).toString('utf8');
   } catch (error) {
-    throw corrupt(file.header.serial, 'the encrypted body does not authenticate', error);
+    throw containerCorrupt(file.header.serial, 'the encrypted body does not authenticate', error);
   }
   return checkRecord(file.header, json);
 };

@@ -16,12 +16,12 @@ import {
 import { fsyncDirectory, removeTempFiles, writeFileAtomic } from './atomic-file.js';
 import {
   bindingContext,
-  bindingMismatch,
+  bindingMismatchError,
   CONTAINER_FILE_EXTENSION,
   type ContainerFile,
   type ContainerKeys,
   type ContainerRecord,
-  corrupt,
+  containerCorrupt,
   encodeMachineContainer,
   encodePortableContainer,
   headerFieldsFor,
@@ -171,7 +171,7 @@ export const createContainerStore = <TState = unknown>(
     try {
       state = parseState(record.state);
     } catch (error) {
-      throw corrupt(record.serial, 'the stored state is not valid', error);
+      throw containerCorrupt(record.serial, 'the stored state is not valid', error);
     }
     return { ...record, state };
   };
@@ -184,7 +184,7 @@ export const createContainerStore = <TState = unknown>(
       return { kind: 'portable', record: typedRecord(openPortableContainer({ header, body })) };
     }
     const match = await matchBinding(header.binding, await factors(), bindingContext(header));
-    if (match.key === null) throw bindingMismatch(header.serial, match);
+    if (match.key === null) throw bindingMismatchError(header.serial, match);
     const record = typedRecord(openMachineContainer({ header, body }, match.key));
     return { kind: 'machine', record, header, dataKey: match.key };
   };

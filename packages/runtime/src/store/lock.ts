@@ -22,6 +22,8 @@ export interface LockGuard {
 export const DEFAULT_LOCK_STALE_MS = 10_000;
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
 
+const MAX_POLL_MS = 16;
+
 const queues = new Map<string, Promise<unknown>>();
 
 const acquire = async (target: string, staleMs: number, waitMs: number) => {
@@ -60,8 +62,10 @@ const acquire = async (target: string, staleMs: number, waitMs: number) => {
           { store: target, waitedMs: Math.round(waited) },
         );
       }
-      // Jittered back-off (2 ms … 100 ms) so waiting processes do not retry in lock-step.
-      const ceiling = Math.min(100, 2 * 2 ** Math.min(attempt, 6));
+      // Jittered back-off, 1–2 ms growing to 1–16 ms, so waiters do not retry in lock-step. The lock is not
+      // fair: a holder that re-locks at once leaves only a sub-millisecond gap, so a short poll interval is what
+      // gives a waiter a real chance against a process writing in a loop (a failed poll is one mkdir).
+      const ceiling = Math.min(MAX_POLL_MS, 2 * 2 ** Math.min(attempt, 3));
       await sleep(Math.min(randomInt(1, ceiling + 1), Math.max(1, waitMs - waited)));
     }
   }

@@ -65,6 +65,14 @@ describe('sealing a data key to machine factors', () => {
     });
   });
 
+  it('refuses a factor name a container header could not carry, with machine_factors_invalid', async () => {
+    await expect(
+      sealKey(randomBytes(32), { ...aMachine(), 'GPU Model': 'x' }, CONTEXT),
+    ).rejects.toMatchObject({
+      code: 'machine_factors_invalid',
+    });
+  });
+
   it('writes neither a raw factor value nor a plain hash of one into the binding', async () => {
     const binding = JSON.stringify(await sealKey(randomBytes(32), aMachine(), CONTEXT));
     for (const value of Object.values(aMachine())) {

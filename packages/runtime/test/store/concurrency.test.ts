@@ -52,13 +52,17 @@ describe('processes sharing a store', () => {
       // Every value was written exactly once, by one writer or the other.
       const all = writers.flatMap((writer) => writer.written).sort((a, b) => a - b);
       expect(all).toEqual(Array.from({ length: 2 * INCREMENTS }, (_, index) => index + 1));
-      // The writers really contended: their writes interleave rather than one running after the other.
-      const [first, second] = writers.map((writer) => new Set(writer.written));
-      const handovers = all.filter(
-        (value, index) => index > 0 && first?.has(value) !== first?.has(all[index - 1] ?? 0),
+      // The writers really ran at the same time (each began before the other finished), so without the lock
+      // their read-modify-write cycles would have overlapped. How often the lock changed hands is reported, not
+      // asserted: the lock is not fair, and under load one writer may keep it for a long run.
+      const [a, b] = writers;
+      expect(Math.max(a?.startedAt() ?? 0, b?.startedAt() ?? 0)).toBeLessThan(
+        Math.min(a?.doneAt() ?? 0, b?.doneAt() ?? 0),
       );
-      expect(second?.size).toBe(INCREMENTS);
-      expect(handovers.length).toBeGreaterThan(1);
+      const first = new Set(a?.written);
+      const handovers = all.filter(
+        (value, index) => index > 0 && first.has(value) !== first.has(all[index - 1] ?? 0),
+      );
       console.info(
         `concurrency (${type}): ${2 * INCREMENTS} locked updates from two processes in ${elapsedMs} ms, ` +
           `${handovers.length} lock handovers between them`,

@@ -10,6 +10,9 @@ export interface Writer {
   child: ChildProcess;
   /** Counter values the writer reports as written, in order. */
   written: number[];
+  /** When (epoch ms) the writer began its first update and finished its last, once reported. */
+  startedAt: () => number | null;
+  doneAt: () => number | null;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves once the writer has reported `count` writes (rejects if it exits first). */
@@ -27,6 +30,8 @@ export const spawnWriter = (args: Record<string, unknown>, env: Record<string, s
   running.add(child);
   const written: number[] = [];
   let errors = '';
+  let startedAt: number | null = null;
+  let doneAt: number | null = null;
   let buffered = '';
   const waiters: Array<{ count: number; resolve: () => void; reject: (error: Error) => void }> = [];
   const settle = () => {
@@ -41,7 +46,12 @@ export const spawnWriter = (args: Record<string, unknown>, env: Record<string, s
     buffered += chunk;
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') written.push(Number(line));
+    for (const line of lines) {
+      const [word, value] = line.trim().split(' ');
+      if (word === 'start') startedAt = Number(value);
+      else if (word === 'done') doneAt = Number(value);
+      else if (word !== undefined && word !== '') written.push(Number(word));
+    }
     settle();
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -61,6 +71,8 @@ export const spawnWriter = (args: Record<string, unknown>, env: Record<string, s
   return {
     child,
     written,
+    startedAt: () => startedAt,
+    doneAt: () => doneAt,
     stderr: () => errors,
     exited,
     progress: (count) =>

@@ -1,5 +1,5 @@
 // A child process for the crash-safety and concurrency tests: updates one container through the real store,
-// printing each counter value it wrote. It stops by itself (count reached, or the safety timeout) so a test
+// printing `start <epoch ms>`, each counter value it wrote, and `done <epoch ms>`. It stops by itself (count reached, or the safety timeout) so a test
 // that forgets it cannot leave it running; the tests also kill it in afterEach.
 //
 //   node --import tsx writer-process.ts '{"home":…,"serial":…,"mode":"loop"|"increment","count":N,…}'
@@ -35,6 +35,7 @@ const main = async (): Promise<void> => {
   const delay = (args.startAt ?? 0) - Date.now();
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   const limit = args.mode === 'increment' ? (args.count ?? 1) : Number.POSITIVE_INFINITY;
+  process.stdout.write(`start ${Date.now()}\n`);
   for (let done = 0; done < limit; done += 1) {
     const record = await store.update(args.serial, ({ state }) => {
       checkPayloadState(state);
@@ -42,6 +43,7 @@ const main = async (): Promise<void> => {
     });
     process.stdout.write(`${record.state.counter}\n`);
   }
+  process.stdout.write(`done ${Date.now()}\n`);
 };
 
 main().then(
