@@ -2,6 +2,8 @@
 // times are ISO-8601 UTC text (`2026-01-01T00:00:00.000Z`, which sorts lexicographically), booleans are
 // integers 0/1 and JSON is text. Later modules add their tables here next to their migrations.
 
+import type { LicensingTables } from './schema-licensing.js';
+
 export type GroupKind = 'vendor' | 'reseller' | 'customer';
 export type Role = 'admin' | 'member';
 export type UserStatus = 'active' | 'disabled';
@@ -9,6 +11,8 @@ export type UserStatus = 'active' | 'disabled';
 export interface GroupTable {
   id: string;
   parent_id: string | null;
+  /** The customer number an ERP or shop knows this group by (migration 0002). */
+  external_id: string | null;
   /** Materialized path `/rootId/…/id/`: a subtree is every row whose path starts with its root's path. */
   path: string;
   name: string;
@@ -105,7 +109,7 @@ export interface AuditEventTable {
   request_id: string | null;
 }
 
-export interface Database {
+export interface Database extends LicensingTables {
   groups: GroupTable;
   users: UserTable;
   memberships: MembershipTable;
