@@ -20,9 +20,12 @@ const NOT_FOUND = new Set([
 ]);
 const UNAVAILABLE = new Set([
   'binding_mismatch',
+  'binding_unavailable',
   'container_corrupt',
-  'store_locked',
+  'invalid_container_state',
   'machine_factors_invalid',
+  'store_busy',
+  'store_lock_lost',
 ]);
 const SERVER = new Set(['server_unreachable', 'server_error', 'rate_limited']);
 
