@@ -30,7 +30,10 @@ export const ORDER_OPTION_NAMES = [
 
 export type OrderOptionName = (typeof ORDER_OPTION_NAMES)[number];
 
-export const defaultLicenseTemplate = (): LicenseTemplate => ({ ...defaultLicenseOptions(), expirationDays: null });
+export const defaultLicenseTemplate = (): LicenseTemplate => ({
+  ...defaultLicenseOptions(),
+  expirationDays: null,
+});
 
 /**
  * The signed options of a license activated at `activatedAt`: `expirationDays` becomes a fixed expiration
