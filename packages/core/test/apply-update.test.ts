@@ -175,6 +175,43 @@ describe('applying an update to a container', () => {
     expect(verified?.entitlements.map((e) => e.ticketLicenseId).sort()).toEqual(['tl-new', 'tl-old']);
   });
 
+  it('creates a firm item from an update signed after a rotation that carries a license the old key signed', () => {
+    const { state } = aContainer(serial);
+    const successor = { firmCode: firm.firmCode, key: generateKeyPair() };
+    const rotation = signKeyRotation(firm.firmCode, firm.key, successor.key.publicKey, T0.toISOString());
+    // Step 1 was issued (and its license signed) before the rotation but reached the container only now.
+    const early = aLicense(firm, serial, { ticketLicenseId: 'tl-early' });
+    const late = aLicense(successor, serial, { ticketLicenseId: 'tl-late', productCode: 1002 });
+    const update = anUpdate(
+      successor,
+      serial,
+      [
+        { fromFuc: 0, toFuc: 1, operations: [addLicense(early)] },
+        { fromFuc: 1, toFuc: 2, operations: [addLicense(late)] },
+      ],
+      { keyChain: [rotation] as never[] },
+    );
+    const { state: next } = applyUpdate(state, update);
+    expect(next.firmItems[0]?.licenses.map((l) => l.ticketLicenseId).sort()).toEqual(['tl-early', 'tl-late']);
+    expect(verifyFirmItem(next, firm.firmCode, [firm.key.publicKey])?.rejected).toEqual([]);
+  });
+
+  it('does not let a chain that leads elsewhere vouch for a key on creation', () => {
+    const { state } = aContainer(serial);
+    const successor = { firmCode: firm.firmCode, key: generateKeyPair() };
+    const stranger = { firmCode: firm.firmCode, key: generateKeyPair() };
+    const rotation = signKeyRotation(firm.firmCode, firm.key, successor.key.publicKey, T0.toISOString());
+    const update = anUpdate(
+      stranger,
+      serial,
+      [{ fromFuc: 0, toFuc: 1, operations: [addLicense(aLicense(firm, serial))] }],
+      {
+        keyChain: [rotation] as never[],
+      },
+    );
+    expect(codeOf(() => applyUpdate(state, update))).toBe('unknown_firm_key');
+  });
+
   it('refuses an online answer that does not echo the request’s nonce', () => {
     const { state } = aContainer(serial);
     const update = anUpdate(

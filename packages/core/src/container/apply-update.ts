@@ -5,7 +5,7 @@
 
 import { keyIdOf } from '../crypto/ed25519.js';
 import type { LicenseSummary } from '../documents/context.js';
-import { extendTrust, trustedKeyResolver, trustedKeysOf } from '../documents/firm-key.js';
+import { extendTrust, keysLeadingTo, trustedKeyResolver, trustedKeysOf } from '../documents/firm-key.js';
 import { openLicense } from '../documents/license.js';
 import { type Operation, openUpdate, type UpdatePayload } from '../documents/update.js';
 import { TesseraError } from '../errors.js';
@@ -220,13 +220,14 @@ export const applyUpdate = (
       );
     }
   } else {
-    // First programming of this firm code: the signer's key is pinned (DESIGN.md §3).
-    trusted = trustedKeysOf([signerKey]);
+    // First programming of this firm code: the signer's key is pinned (DESIGN.md §3), together with the
+    // predecessors the update's key chain links to it (steps issued before a rotation carry their licenses).
+    trusted = keysLeadingTo(update.firmCode, signerKey, update.keyChain);
   }
   const startItem: FirmItemState = existing ?? {
     firmCode: update.firmCode,
     fuc: 0,
-    trustedKeys: [signerKey],
+    trustedKeys: [...trusted.values()],
     keyChain: [],
     locked: false,
     lockReason: null,

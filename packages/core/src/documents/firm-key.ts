@@ -39,6 +39,8 @@ export const signKeyRotation = (
       issuedAt,
     }),
     previous,
+    // The previous key travels along so a reader that knows only the successor can still check the link.
+    { includeKey: true },
   );
 
 /** A firm code's trusted public keys, by key id. */
@@ -70,6 +72,32 @@ export const extendTrust = (
         keys.set(nextId, rotation.nextKey);
         grew = true;
       }
+    }
+  }
+  return keys;
+};
+
+/**
+ * The keys a chain shows to be predecessors of `signerKey` (each signed its successor, ending at the signer),
+ * plus the signer itself. A container creating a firm item trusts these: an update signed by a key after a
+ * rotation may carry steps with licenses its predecessor signed before it.
+ */
+export const keysLeadingTo = (
+  firmCode: number,
+  signerKey: string,
+  chain: readonly Envelope[],
+): Map<string, string> => {
+  const keys = trustedKeysOf([signerKey]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const envelope of chain) {
+      if (!envelope.key || keys.has(envelope.keyId) || keyIdOf(envelope.key) !== envelope.keyId) continue;
+      const previous = envelope.key;
+      const rotation = openEnvelope(envelope, 'firm_key_rotation', keyRotationPayloadSchema, () => previous);
+      if (rotation.firmCode !== firmCode || !keys.has(keyIdOf(rotation.nextKey))) continue;
+      keys.set(envelope.keyId, previous);
+      grew = true;
     }
   }
   return keys;
