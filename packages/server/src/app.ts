@@ -22,6 +22,7 @@ import { type Random, systemRandom } from './modules/accounts/secrets.js';
 import { createAccountsService } from './modules/accounts/service.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { createAuditLog } from './modules/audit/service.js';
+import { MASTER_KEY_BYTES, type MasterKeys } from './modules/catalog/master-key.js';
 
 export type AppConfig = Pick<
   Config,
@@ -35,6 +36,8 @@ export interface AppOptions {
   /** A pino logger; omitted = no logging (tests). */
   logger?: Logger;
   random?: Random;
+  /** The master keys sealing secrets in the database; omitted = a random key for this app only (tests). */
+  masterKeys?: MasterKeys;
 }
 
 export const buildApp = async ({
@@ -43,6 +46,7 @@ export const buildApp = async ({
   clock,
   logger,
   random = systemRandom,
+  masterKeys = { current: new Uint8Array(random.bytes(MASTER_KEY_BYTES)), previous: [] },
 }: AppOptions): Promise<FastifyInstance> => {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { MasterKeyError, parseMasterKey } from './modules/catalog/master-key.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -32,6 +33,10 @@ export interface Config {
   metricsToken: string | null;
   /** Requests per minute per client address on the login and invitation-accept routes. */
   loginRateLimitPerMinute: number;
+  /** TESSERA_MASTER_KEY (32 bytes); null = the key file `<dataDir>/master.key`. Never logged. */
+  masterKey: Uint8Array | null;
+  /** TESSERA_MASTER_KEY_PREVIOUS: older master keys that still open what they sealed. */
+  previousMasterKeys: Uint8Array[];
 }
 
 export class ConfigError extends Error {
@@ -61,6 +66,8 @@ export const VARIABLES = [
   'TESSERA_TRUST_PROXY',
   'TESSERA_METRICS_TOKEN',
   'TESSERA_LOGIN_RATE_LIMIT',
+  'TESSERA_MASTER_KEY',
+  'TESSERA_MASTER_KEY_PREVIOUS',
 ] as const;
 
 type Variable = (typeof VARIABLES)[number];
@@ -101,6 +108,16 @@ const flag = (variable: Variable, raw: string | undefined, fallback: boolean): b
   if (['1', 'true', 'yes', 'on'].includes(value)) return true;
   if (['0', 'false', 'no', 'off'].includes(value)) return false;
   throw new ConfigError(variable, `must be 1 or 0 (got ${shown(raw)})`);
+};
+
+/** A master key variable; the value itself is never echoed in the error (it is a secret). */
+const masterKey = (variable: Variable, text: string): Uint8Array => {
+  try {
+    return parseMasterKey(text);
+  } catch (error) {
+    if (error instanceof MasterKeyError) throw new ConfigError(variable, error.message);
+    throw error;
+  }
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -259,5 +276,13 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
       1,
       100_000,
     ),
+    masterKey: raw.TESSERA_MASTER_KEY?.trim()
+      ? masterKey('TESSERA_MASTER_KEY', raw.TESSERA_MASTER_KEY)
+      : null,
+    previousMasterKeys: (raw.TESSERA_MASTER_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '')
+      .map((entry) => masterKey('TESSERA_MASTER_KEY_PREVIOUS', entry)),
   };
 };

@@ -14,7 +14,9 @@ import { deleteExpiredSessions } from './modules/accounts/repository.js';
 import { systemRandom } from './modules/accounts/secrets.js';
 import { createAuditLog } from './modules/audit/service.js';
 import {
+  checkMasterKeysMatchDatabase,
   configFromEnvironment,
+  loadConfiguredMasterKeys,
   openConfiguredDatabase,
   probeListenAddress,
   StartupError,
@@ -63,8 +65,10 @@ const run = async (): Promise<void> => {
   const database: DatabaseHandle = await openConfiguredDatabase(config);
   const logger = pino({ level: config.logLevel });
   try {
+    const masterKeys = loadConfiguredMasterKeys(config);
     const migrated = await migrateToLatest(database.db);
     if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
+    await checkMasterKeysMatchDatabase(database.db, masterKeys);
     const clock = systemClock;
     const result = await bootstrap(database.db, {
       config,
@@ -73,7 +77,7 @@ const run = async (): Promise<void> => {
       audit: createAuditLog(clock),
     });
 
-    const app = await buildApp({ config, database, clock, logger });
+    const app = await buildApp({ config, database, clock, logger, masterKeys });
     const address = await app.listen({ host: config.host, port: config.port });
     announce(config, result, address);
 

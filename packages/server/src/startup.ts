@@ -5,6 +5,13 @@
 import { createServer } from 'node:net';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createDatabase, type DatabaseHandle, ensureWritableDirectory } from './db/database.js';
+import type { Executor } from './db/transaction.js';
+import {
+  loadMasterKeys,
+  MasterKeyError,
+  type MasterKeys,
+  masterKeyId,
+} from './modules/catalog/master-key.js';
 
 export class StartupError extends Error {
   constructor(line: string) {
@@ -81,4 +88,36 @@ export const probeListenAddress = async (host: string, port: number): Promise<vo
     );
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
   });
+};
+
+/** The master keys from TESSERA_MASTER_KEY or the key file in the data directory (created at first start). */
+export const loadConfiguredMasterKeys = (config: Config): MasterKeys => {
+  const variable = config.masterKey !== null ? 'TESSERA_MASTER_KEY' : 'TESSERA_DATA_DIR';
+  try {
+    if (config.masterKey === null) ensureWritableDirectory(config.dataDir);
+    return loadMasterKeys({
+      masterKey: config.masterKey,
+      previousMasterKeys: config.previousMasterKeys,
+      dataDir: config.dataDir,
+    });
+  } catch (error) {
+    const why = error instanceof MasterKeyError ? error.message : reason(error);
+    throw new StartupError(`configuration error: ${variable}: master key: ${why}`);
+  }
+};
+
+/**
+ * Refuses to start when the database holds secrets sealed under a master key this process does not have —
+ * typically a second instance on the same PostgreSQL with its own key file instead of the shared
+ * TESSERA_MASTER_KEY. Compares key ids only; nothing is decrypted.
+ */
+export const checkMasterKeysMatchDatabase = async (ex: Executor, keys: MasterKeys): Promise<void> => {
+  const known = new Set([keys.current, ...keys.previous].map(masterKeyId));
+  const rows = await ex.selectFrom('firm_keys').select('private_key_sealed').execute();
+  const foreign = rows.map((row) => row.private_key_sealed.split('.')[1] ?? '').find((id) => !known.has(id));
+  if (foreign !== undefined) {
+    throw new StartupError(
+      `configuration error: TESSERA_MASTER_KEY: the database holds firm keys sealed under master key ${foreign}, which is neither the current key (${masterKeyId(keys.current)}) nor in TESSERA_MASTER_KEY_PREVIOUS; every instance must use the same TESSERA_MASTER_KEY`,
+    );
+  }
 };

@@ -44,6 +44,10 @@ export const PROBLEM_STATUS: Record<string, number> = {
   already_member: 409,
   last_isv_admin: 409,
   invitation_not_pending: 409,
+  // catalog
+  secret_unreadable: 500,
+  firm_code_not_found: 404,
+  firm_key_not_found: 404,
 };
 
 export const problemSchema = z

@@ -19,6 +19,7 @@ import * as accounts from '../modules/accounts/repository.js';
 import { csrfTokenFor, newOpaqueSecret, sha256Hex, systemRandom } from '../modules/accounts/secrets.js';
 import { issueApiToken } from '../modules/accounts/service.js';
 import { type AuditLog, createAuditLog, SYSTEM_ACTOR } from '../modules/audit/service.js';
+import { MASTER_KEY_BYTES, type MasterKeys } from '../modules/catalog/master-key.js';
 
 /** The password of every fixture user (hashed once per process: real scrypt, paid once). */
 export const FIXTURE_PASSWORD = 'correct horse battery staple';
@@ -58,6 +59,8 @@ export interface TestApp {
   app: FastifyInstance;
   clock: ReturnType<typeof fixedClock>;
   audit: AuditLog;
+  /** The master keys of this app: a fixed random key per suite. */
+  masterKeys: MasterKeys;
   root: Group;
   /** The bootstrapped ISV admin, logged in with a cookie session. */
   isvAdmin: Actor & { user: User };
@@ -81,6 +84,10 @@ export const useTestApp = (
 ): TestApp => {
   const clock = fixedClock(TEST_START);
   const audit = createAuditLog(clock);
+  const masterKeys: MasterKeys = {
+    current: new Uint8Array(systemRandom.bytes(MASTER_KEY_BYTES)),
+    previous: [],
+  };
   const state: Partial<Pick<TestApp, 'app' | 'root' | 'isvAdmin'>> = {};
   const db = () => ctx.database.db;
 
@@ -146,6 +153,7 @@ export const useTestApp = (
     },
     clock,
     audit,
+    masterKeys,
     aGroup: async (opts = {}) => {
       const parent = opts.parent ?? testApp.root;
       const id = newId();
@@ -218,6 +226,7 @@ export const useTestApp = (
       },
       database: ctx.database,
       clock,
+      masterKeys,
     });
     await state.app.ready();
   });
