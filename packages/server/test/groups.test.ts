@@ -2,6 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../src/db/test-helper.js';
+import { groupVisibility } from '../src/modules/accounts/policy.js';
+import { principalMemberships, visibleGroupIds } from '../src/modules/accounts/repository.js';
 import { anonymous, useTestApp } from '../src/testing/test-app.js';
 
 describeEachDatabase('groups', (ctx) => {
@@ -47,6 +49,21 @@ describeEachDatabase('groups', (ctx) => {
       expect(await listAll(t.isvAdmin, `/api/v1/groups?parentId=${tree.reseller.id}`)).toEqual([
         tree.customer.id,
       ]);
+    });
+
+    it('agrees with visibleGroupIds, the helper other modules filter by', async () => {
+      const tree = await aResellerTree();
+      const me = await t.call(tree.resellerAdmin, 'GET', '/api/v1/me');
+      expect(me.statusCode).toBe(200);
+      const principal = {
+        user: tree.resellerAdmin.user,
+        via: 'session' as const,
+        scopes: [],
+        memberships: await principalMemberships(ctx.database.db, tree.resellerAdmin.user.id),
+      };
+      expect(await visibleGroupIds(ctx.database.db, groupVisibility(principal))).toEqual(
+        await listAll(tree.resellerAdmin),
+      );
     });
 
     it('pages with an opaque cursor until nextCursor is null', async () => {

@@ -235,3 +235,6 @@ export const useTestApp = (
   });
   return testApp;
 };
+
+/** The name the foundation brief used for useTestApp. */
+export const buildTestApp = useTestApp;

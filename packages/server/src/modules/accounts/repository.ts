@@ -79,6 +79,21 @@ export const visibilityCondition = (
   return conditions.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`(${sql.join(conditions, sql` or `)})`;
 };
 
+/** Ids of every group a visibility covers ('all' for ISV admins), for modules that filter by group id lists. */
+export const visibleGroupIds = async (
+  ex: Executor,
+  visibility: GroupVisibility,
+): Promise<'all' | string[]> => {
+  if (visibility.all) return 'all';
+  const rows = await ex
+    .selectFrom('groups')
+    .select('id')
+    .where(visibilityCondition(visibility))
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.id);
+};
+
 // ——— groups ———
 
 const groupColumns = ['id', 'parent_id', 'path', 'name', 'kind', 'created_at', 'updated_at'] as const;
