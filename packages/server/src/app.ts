@@ -23,6 +23,8 @@ import { createAccountsService } from './modules/accounts/service.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { createAuditLog } from './modules/audit/service.js';
 import { MASTER_KEY_BYTES, type MasterKeys } from './modules/catalog/master-key.js';
+import { registerReportsRoutes } from './modules/reports/routes.js';
+import { createReportsService } from './modules/reports/service.js';
 
 export type AppConfig = Pick<
   Config,
@@ -97,6 +99,7 @@ export const buildApp = async ({
         loginRateLimitPerMinute: config.loginRateLimitPerMinute,
       });
       registerAuditRoutes(v1, { db, audit });
+      registerReportsRoutes(v1, { db, clock, reports: createReportsService({ clock }) });
     },
     { prefix: '/api/v1' },
   );
