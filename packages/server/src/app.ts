@@ -23,6 +23,8 @@ import { createAccountsService } from './modules/accounts/service.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { createAuditLog } from './modules/audit/service.js';
 import { MASTER_KEY_BYTES, type MasterKeys } from './modules/catalog/master-key.js';
+import { registerCatalogRoutes } from './modules/catalog/routes.js';
+import { createCatalogService } from './modules/catalog/service.js';
 import { registerReportsRoutes } from './modules/reports/routes.js';
 import { createReportsService } from './modules/reports/service.js';
 
@@ -88,6 +90,7 @@ export const buildApp = async ({
   const accounts = createAccountsService({ db, clock, random, audit, publicUrl: config.publicUrl });
   const authentication = createAuthentication({ db, clock, random, audit, session: config.session });
   registerAuthentication(app, authentication);
+  const catalog = createCatalogService({ clock, audit, masterKeys });
 
   await app.register(
     async (v1) => {
@@ -99,6 +102,7 @@ export const buildApp = async ({
         loginRateLimitPerMinute: config.loginRateLimitPerMinute,
       });
       registerAuditRoutes(v1, { db, audit });
+      registerCatalogRoutes(v1, { db, catalog });
       registerReportsRoutes(v1, { db, clock, reports: createReportsService({ clock }) });
     },
     { prefix: '/api/v1' },

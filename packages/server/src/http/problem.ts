@@ -48,6 +48,9 @@ export const PROBLEM_STATUS: Record<string, number> = {
   secret_unreadable: 500,
   firm_code_not_found: 404,
   firm_key_not_found: 404,
+  firm_code_taken: 409,
+  sku_taken: 409,
+  product_not_found: 404,
   // reports (lookups of objects owned by orders/containers; one row each, whoever adds it first)
   container_not_found: 404,
   ticket_not_found: 404,

@@ -2,7 +2,12 @@
 // activation turns it into the signed license's options. It is LicenseOptions plus `expirationDays` — an
 // expiration counted from the first activation ("Add"), as opposed to a fixed `expirationTime` ("Set").
 
-import { defaultLicenseOptions, type LicenseOptions, licenseOptionsSchema } from '@tessera/core';
+import {
+  defaultLicenseOptions,
+  type LicenseOptions,
+  licenseOptionsSchema,
+  TesseraError,
+} from '@tessera/core';
 import { z } from 'zod';
 
 export const licenseTemplateSchema = z
@@ -52,4 +57,22 @@ export const resolveLicenseOptions = (
   // A fixed expiration and a counted one together: the earlier wins.
   const expirationTime = fixed !== null && Date.parse(fixed) < Date.parse(counted) ? fixed : counted;
   return { ...options, expirationTime };
+};
+
+/**
+ * Validates a full template with core's rules — the field rules and the cross-field ones such as "expiration
+ * after activation" — so a product or order can never hold options that would produce an unsignable license.
+ * Throws validation_failed naming the offending option as `<field>.<option>`.
+ */
+export const parseLicenseTemplate = (value: unknown, field: string): LicenseTemplate => {
+  const fail = (issue: { path: PropertyKey[]; message: string }): never => {
+    const path = [field, ...issue.path.map(String)].join('.');
+    throw new TesseraError('validation_failed', `${path}: ${issue.message}`, { field: path });
+  };
+  const parsed = licenseTemplateSchema.safeParse(value);
+  if (!parsed.success) return fail(parsed.error.issues[0] ?? { path: [], message: 'is not valid' });
+  const { expirationDays: _days, ...options } = parsed.data;
+  const core = licenseOptionsSchema.safeParse(options);
+  if (!core.success) return fail(core.error.issues[0] ?? { path: [], message: 'is not valid' });
+  return parsed.data;
 };
