@@ -20,17 +20,31 @@ import { createAuthentication } from './modules/accounts/authentication.js';
 import { registerAccountsRoutes } from './modules/accounts/routes.js';
 import { type Random, systemRandom } from './modules/accounts/secrets.js';
 import { createAccountsService } from './modules/accounts/service.js';
+import { catalogView } from './modules/activation/catalog-view.js';
+import { registerActivationRoutes } from './modules/activation/routes.js';
+import { createActivationService } from './modules/activation/service.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { createAuditLog } from './modules/audit/service.js';
+import { createFirmKeyring } from './modules/catalog/keyring.js';
 import { MASTER_KEY_BYTES, type MasterKeys } from './modules/catalog/master-key.js';
 import { registerCatalogRoutes } from './modules/catalog/routes.js';
 import { createCatalogService } from './modules/catalog/service.js';
+import { createLedger } from './modules/containers/ledger.js';
+import { registerContainerRoutes } from './modules/containers/routes.js';
+import { createContainersService } from './modules/containers/service.js';
+import { createEventSink } from './modules/events/service.js';
 import { registerReportsRoutes } from './modules/reports/routes.js';
 import { createReportsService } from './modules/reports/service.js';
 
 export type AppConfig = Pick<
   Config,
-  'publicUrl' | 'session' | 'trustProxy' | 'metricsToken' | 'loginRateLimitPerMinute'
+  | 'publicUrl'
+  | 'session'
+  | 'trustProxy'
+  | 'metricsToken'
+  | 'loginRateLimitPerMinute'
+  | 'gatewayRateLimitPerMinute'
+  | 'ticketRateLimitPerMinute'
 >;
 
 export interface AppOptions {
@@ -90,6 +104,24 @@ export const buildApp = async ({
   const accounts = createAccountsService({ db, clock, random, audit, publicUrl: config.publicUrl });
   const authentication = createAuthentication({ db, clock, random, audit, session: config.session });
   registerAuthentication(app, authentication);
+  const events = createEventSink(clock);
+  const ledger = createLedger({
+    dialect: database.dialect,
+    clock,
+    audit,
+    events,
+    keys: createFirmKeyring(masterKeys),
+  });
+  const activation = createActivationService({
+    db,
+    clock,
+    audit,
+    events,
+    ledger,
+    catalog: catalogView,
+    parseTicketCode: (input) => input.replace(/[\s-]/g, '').toUpperCase(),
+  });
+  const containers = createContainersService({ db, clock, audit, ledger, catalog: catalogView, activation });
   const catalog = createCatalogService({ clock, audit, masterKeys });
 
   await app.register(
@@ -102,6 +134,12 @@ export const buildApp = async ({
         loginRateLimitPerMinute: config.loginRateLimitPerMinute,
       });
       registerAuditRoutes(v1, { db, audit });
+      registerActivationRoutes(v1, {
+        activation,
+        gatewayRateLimitPerMinute: config.gatewayRateLimitPerMinute,
+        ticketRateLimitPerMinute: config.ticketRateLimitPerMinute,
+      });
+      registerContainerRoutes(v1, { containers });
       registerCatalogRoutes(v1, { db, catalog });
       registerReportsRoutes(v1, { db, clock, reports: createReportsService({ clock }) });
     },

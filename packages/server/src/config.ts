@@ -33,6 +33,10 @@ export interface Config {
   metricsToken: string | null;
   /** Requests per minute per client address on the login and invitation-accept routes. */
   loginRateLimitPerMinute: number;
+  /** Requests per minute per client address on the activation gateway. */
+  gatewayRateLimitPerMinute: number;
+  /** Gateway requests per minute naming one ticket. */
+  ticketRateLimitPerMinute: number;
   /** TESSERA_MASTER_KEY (32 bytes); null = the key file `<dataDir>/master.key`. Never logged. */
   masterKey: Uint8Array | null;
   /** TESSERA_MASTER_KEY_PREVIOUS: older master keys that still open what they sealed. */
@@ -66,6 +70,8 @@ export const VARIABLES = [
   'TESSERA_TRUST_PROXY',
   'TESSERA_METRICS_TOKEN',
   'TESSERA_LOGIN_RATE_LIMIT',
+  'TESSERA_GATEWAY_RATE_LIMIT',
+  'TESSERA_TICKET_RATE_LIMIT',
   'TESSERA_MASTER_KEY',
   'TESSERA_MASTER_KEY_PREVIOUS',
 ] as const;
@@ -275,6 +281,20 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
       30,
       1,
       100_000,
+    ),
+    gatewayRateLimitPerMinute: integer(
+      'TESSERA_GATEWAY_RATE_LIMIT',
+      raw.TESSERA_GATEWAY_RATE_LIMIT,
+      600,
+      1,
+      10_000_000,
+    ),
+    ticketRateLimitPerMinute: integer(
+      'TESSERA_TICKET_RATE_LIMIT',
+      raw.TESSERA_TICKET_RATE_LIMIT,
+      60,
+      1,
+      10_000_000,
     ),
     masterKey: raw.TESSERA_MASTER_KEY?.trim()
       ? masterKey('TESSERA_MASTER_KEY', raw.TESSERA_MASTER_KEY)

@@ -19,6 +19,8 @@ const appConfig = (overrides: Partial<AppConfig> = {}): AppConfig => ({
   trustProxy: false,
   metricsToken: null,
   loginRateLimitPerMinute: 1000,
+  gatewayRateLimitPerMinute: 1000,
+  ticketRateLimitPerMinute: 1000,
   ...overrides,
 });
 

@@ -14,7 +14,7 @@ export type LicenseState =
   | 'revoked'
   | 'replaced';
 export type ReactivationBehaviour = 'withdraw' | 'blacklist';
-export type StepChannel = 'online' | 'file' | 'push' | 'auto';
+export type StepChannel = 'online' | 'file' | 'portal' | 'push' | 'auto';
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface SettingTable {
@@ -213,7 +213,14 @@ export interface WebhookDeliveryTable {
   created_at: string;
 }
 
+export interface ContextNonceTable {
+  container_id: string;
+  nonce: string;
+  received_at: string;
+}
+
 export interface LicensingTables {
+  context_nonces: ContextNonceTable;
   settings: SettingTable;
   firm_codes: FirmCodeTable;
   firm_keys: FirmKeyTable;

@@ -55,6 +55,44 @@ export const PROBLEM_STATUS: Record<string, number> = {
   container_not_found: 404,
   ticket_not_found: 404,
   license_not_found: 404,
+  // webhooks
+  webhook_not_found: 404,
+  webhook_delivery_not_found: 404,
+  webhook_inactive: 409,
+  // protocol documents (packages/core)
+  invalid_document: 400,
+  invalid_encoding: 400,
+  signature_invalid: 400,
+  unknown_firm_key: 400,
+  invalid_key: 400,
+  // activation and containers
+  container_type_mismatch: 400,
+  context_missing_firm_item: 400,
+  container_key_mismatch: 403,
+  container_manipulation_detected: 409,
+  container_blacklisted: 409,
+  container_recycled: 409,
+  container_not_flagged: 409,
+  container_not_portable: 409,
+  container_not_usable: 409,
+  container_type_not_allowed: 409,
+  ticket_fully_activated: 409,
+  ticket_must_stay_complete: 409,
+  license_not_available: 409,
+  license_already_collected: 409,
+  license_pre_assigned: 409,
+  license_not_in_container: 409,
+  license_not_withdrawable: 409,
+  license_not_replaceable: 409,
+  deactivation_not_allowed: 409,
+  nothing_to_deactivate: 409,
+  nothing_to_reactivate: 409,
+  nothing_to_restore: 409,
+  reactivation_limit_reached: 409,
+  reactivation_too_soon: 409,
+  product_archived: 409,
+  concurrent_update: 409,
+  context_replayed: 409,
 };
 
 export const problemSchema = z
@@ -116,6 +154,7 @@ const FASTIFY_CODES: Record<string, string> = {
 
 const FK_CODES = new Set(['23503', 'SQLITE_CONSTRAINT_FOREIGNKEY']);
 const UNIQUE_CODES = new Set(['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+const RETRYABLE_CODES = new Set(['40001', '40P01', 'SQLITE_BUSY']);
 
 /** Maps any thrown value to a problem; logs what the client must not see. */
 export const toProblem = (error: unknown, request: FastifyRequest): Problem => {
@@ -149,6 +188,16 @@ export const toProblem = (error: unknown, request: FastifyRequest): Problem => {
     );
   }
   if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    if (RETRYABLE_CODES.has(error.code)) {
+      // PostgreSQL chose this transaction as the victim of a deadlock or serialization conflict.
+      request.log.warn({ err: error }, 'transaction conflict');
+      return buildProblem(
+        request,
+        409,
+        'concurrent_update',
+        'The change collided with a concurrent one; retry.',
+      );
+    }
     if (UNIQUE_CODES.has(error.code) || FK_CODES.has(error.code)) {
       // A race lost against a concurrent change (the service checked first): tell the client to retry.
       request.log.warn({ err: error }, 'constraint violation');

@@ -80,7 +80,11 @@ export const TEST_START = '2026-03-01T09:00:00.000Z';
 
 export const useTestApp = (
   ctx: DatabaseContext,
-  options: { loginRateLimitPerMinute?: number } = {},
+  options: {
+    loginRateLimitPerMinute?: number;
+    gatewayRateLimitPerMinute?: number;
+    ticketRateLimitPerMinute?: number;
+  } = {},
 ): TestApp => {
   const clock = fixedClock(TEST_START);
   const audit = createAuditLog(clock);
@@ -223,6 +227,8 @@ export const useTestApp = (
         trustProxy: false,
         metricsToken: null,
         loginRateLimitPerMinute: options.loginRateLimitPerMinute ?? 10_000,
+        gatewayRateLimitPerMinute: options.gatewayRateLimitPerMinute ?? 1_000_000,
+        ticketRateLimitPerMinute: options.ticketRateLimitPerMinute ?? 1_000_000,
       },
       database: ctx.database,
       clock,

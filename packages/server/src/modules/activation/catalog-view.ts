@@ -1,0 +1,35 @@
+// The catalog as the license lifecycle reads it: a product's rules with its policies resolved against the
+// global defaults, and the honey-pot marker written into blacklisted containers.
+
+import type { Executor } from '../../db/transaction.js';
+import { findProductBySku } from '../catalog/repository.js';
+import { effectivePolicies, loadProduct, loadSettings, type Product } from '../catalog/service.js';
+import type { CatalogView, ProductRules } from './service.js';
+
+const rulesOf = async (ex: Executor, product: Product): Promise<ProductRules> => {
+  const policies = await effectivePolicies(ex, product);
+  return {
+    id: product.id,
+    sku: product.sku,
+    firmCode: product.firmCode,
+    productCode: product.productCode,
+    containerTypes: product.containerTypes,
+    defaultOptions: product.defaultOptions,
+    orderOptions: product.orderOptions,
+    modules: product.modules,
+    archived: product.archivedAt !== null,
+    ...policies,
+  };
+};
+
+export const catalogView: CatalogView = {
+  productRules: async (ex, productId) => rulesOf(ex, await loadProduct(ex, productId)),
+  productRulesBySku: async (ex, sku) => {
+    const product = await findProductBySku(ex, sku);
+    return product ? rulesOf(ex, product) : undefined;
+  },
+  honeypotMarker: async (ex) => {
+    const { honeypotProductCode } = await loadSettings(ex);
+    return honeypotProductCode === null ? 'blacklisted' : `honeypot:${honeypotProductCode}`;
+  },
+};
