@@ -328,6 +328,12 @@ export const createLedger = (deps: LedgerDeps) => {
       const expected =
         reported.fuc < item.confirmedFuc ? undefined : await predictedAt(trx, item, reported.fuc);
       if (!expected || !sameSnapshot(expected, reported)) {
+        // Keep what the container claims: the person resolving the flag decides on exactly this state.
+        await repo.updateFirmItem(trx, item, {
+          reportedFuc: reported.fuc,
+          reportedSnapshot: reported,
+          reportedAt: at,
+        });
         const reason =
           reported.fuc < item.confirmedFuc
             ? `reports FUC ${reported.fuc} for firm code ${firmCode}, below FUC ${item.confirmedFuc} it already confirmed (an older copy of the container)`

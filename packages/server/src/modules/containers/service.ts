@@ -402,11 +402,11 @@ export const createContainersService = (deps: ContainersDeps) => {
     if (!isIsvAdmin(caller.principal)) {
       const paths = caller.principal.memberships.filter((m) => m.role === 'admin').map((m) => m.groupPath);
       const memberOf = caller.principal.memberships.map((m) => m.groupId);
+      if (paths.length === 0 && memberOf.length === 0) return [];
       query = query.where((eb) =>
         eb.or([
           ...paths.map((p) => eb('groups.path', 'like', `${p}%`)),
           ...(memberOf.length > 0 ? [eb('containers.group_id', 'in', memberOf)] : []),
-          eb.val(false),
         ]),
       );
     }
