@@ -2,9 +2,11 @@
 // context, output and error handling (one line, documented exit code).
 
 import { Command, CommanderError } from 'commander';
+import { registerAgentCommand } from './commands/agent.js';
 import { registerContainerCommands } from './commands/container.js';
 import { registerDocumentCommands } from './commands/documents.js';
 import { registerLicenseCommands } from './commands/license.js';
+import { registerOnlineCommands } from './commands/online.js';
 import { registerVendorCommands } from './commands/vendor.js';
 import { type CommandContext, commandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -37,7 +39,13 @@ export const buildProgram = (): Command => {
   registerDocumentCommands(program, run);
   registerLicenseCommands(program, run);
   registerVendorCommands(program, run);
-  for (const command of program.commands) command.exitOverride();
+  registerOnlineCommands(program, run);
+  registerAgentCommand(program, run);
+  const exitOverride = (command: Command) => {
+    command.exitOverride();
+    command.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
   return program;
 };
 
