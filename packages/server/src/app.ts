@@ -35,6 +35,8 @@ import { createContainersService } from './modules/containers/service.js';
 import { createEventSink } from './modules/events/service.js';
 import { registerReportsRoutes } from './modules/reports/routes.js';
 import { createReportsService } from './modules/reports/service.js';
+import { registerWebhooksRoutes } from './modules/webhooks/routes.js';
+import { createWebhooksService } from './modules/webhooks/service.js';
 
 export type AppConfig = Pick<
   Config,
@@ -142,6 +144,10 @@ export const buildApp = async ({
       registerContainerRoutes(v1, { containers });
       registerCatalogRoutes(v1, { db, catalog });
       registerReportsRoutes(v1, { db, clock, reports: createReportsService({ clock }) });
+      registerWebhooksRoutes(v1, {
+        db,
+        webhooks: createWebhooksService({ clock, random, audit, masterKeys }),
+      });
     },
     { prefix: '/api/v1' },
   );

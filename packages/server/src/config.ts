@@ -41,6 +41,8 @@ export interface Config {
   masterKey: Uint8Array | null;
   /** TESSERA_MASTER_KEY_PREVIOUS: older master keys that still open what they sealed. */
   previousMasterKeys: Uint8Array[];
+  /** The webhook delivery worker: TESSERA_WEBHOOKS (on unless 0), TESSERA_WEBHOOK_TIMEOUT per request. */
+  webhooks: { enabled: boolean; timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -74,6 +76,8 @@ export const VARIABLES = [
   'TESSERA_TICKET_RATE_LIMIT',
   'TESSERA_MASTER_KEY',
   'TESSERA_MASTER_KEY_PREVIOUS',
+  'TESSERA_WEBHOOKS',
+  'TESSERA_WEBHOOK_TIMEOUT',
 ] as const;
 
 type Variable = (typeof VARIABLES)[number];
@@ -124,6 +128,20 @@ const masterKey = (variable: Variable, text: string): Uint8Array => {
     if (error instanceof MasterKeyError) throw new ConfigError(variable, error.message);
     throw error;
   }
+};
+
+/** `10`, `10s` or `2500ms` → milliseconds, from 100 ms to 120 s. */
+const webhookTimeoutMs = (raw: string | undefined): number => {
+  const text = raw === undefined || raw === '' ? '10' : raw.trim();
+  const match = /^(\d+)(ms|s)?$/.exec(text);
+  const ms = match ? Number(match[1]) * (match[2] === 'ms' ? 1 : 1000) : Number.NaN;
+  if (!(ms >= 100 && ms <= 120_000)) {
+    throw new ConfigError(
+      'TESSERA_WEBHOOK_TIMEOUT',
+      `must be seconds (10, 10s) or milliseconds (2500ms) from 100ms to 120s (got ${shown(text)})`,
+    );
+  }
+  return ms;
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -304,5 +322,9 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
       .map((entry) => entry.trim())
       .filter((entry) => entry !== '')
       .map((entry) => masterKey('TESSERA_MASTER_KEY_PREVIOUS', entry)),
+    webhooks: {
+      enabled: flag('TESSERA_WEBHOOKS', raw.TESSERA_WEBHOOKS, true),
+      timeoutMs: webhookTimeoutMs(raw.TESSERA_WEBHOOK_TIMEOUT),
+    },
   };
 };

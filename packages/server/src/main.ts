@@ -13,6 +13,7 @@ import { isoTime } from './db/transaction.js';
 import { deleteExpiredSessions } from './modules/accounts/repository.js';
 import { systemRandom } from './modules/accounts/secrets.js';
 import { createAuditLog } from './modules/audit/service.js';
+import { createWebhookWorker } from './modules/webhooks/worker.js';
 import {
   checkMasterKeysMatchDatabase,
   configFromEnvironment,
@@ -24,6 +25,9 @@ import {
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
+const WEBHOOK_POLL_INTERVAL_MS = 1000;
+/** Webhook requests still open this long into a shutdown are aborted (and retried later). */
+const WEBHOOK_STOP_GRACE_MS = 5000;
 
 const say = (line = ''): void => {
   process.stdout.write(`${line}\n`);
@@ -88,6 +92,18 @@ const run = async (): Promise<void> => {
     }, HOUSEKEEPING_INTERVAL_MS);
     housekeeping.unref();
 
+    const webhooks = config.webhooks.enabled
+      ? createWebhookWorker({
+          db: database.db,
+          dialect: database.dialect,
+          clock,
+          masterKeys,
+          logger,
+          timeoutMs: config.webhooks.timeoutMs,
+        })
+      : undefined;
+    webhooks?.start(WEBHOOK_POLL_INTERVAL_MS);
+
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -98,8 +114,7 @@ const run = async (): Promise<void> => {
         logger.error('shutdown took too long; exiting');
         process.exit(1);
       }, SHUTDOWN_GRACE_MS).unref();
-      app
-        .close()
+      Promise.all([app.close(), webhooks?.stop({ abortAfterMs: WEBHOOK_STOP_GRACE_MS })])
         .then(() => database.close())
         .then(() => {
           logger.info('stopped');

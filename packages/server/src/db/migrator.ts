@@ -5,12 +5,14 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_accounts.js';
 import * as m0002 from './migrations/0002_licensing.js';
+import * as m0004 from './migrations/0004_reports_webhooks.js';
 import * as m0005 from './migrations/0005_context_nonces.js';
 import type { Database } from './schema.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
   '0002_licensing': m0002,
+  '0004_reports_webhooks': m0004,
   '0005_context_nonces': m0005,
 };
 

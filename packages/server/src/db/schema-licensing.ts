@@ -191,6 +191,9 @@ export interface WebhookSubscriptionTable {
   url: string;
   description: string;
   secret_sealed: string;
+  /** The secret before the last rotation, still signing until previous_secret_expires_at (migration 0004). */
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: string | null;
   /** JSON string[] */
   events: string;
   active: number;
