@@ -44,6 +44,7 @@ const openSqlite = async (file: string): Promise<DatabaseHandle> => {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('synchronous = NORMAL');
+  cachePreparedStatements(connection);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
   let closed = false;
   return {
@@ -60,6 +61,32 @@ const openSqlite = async (file: string): Promise<DatabaseHandle> => {
       await db.destroy();
     },
   };
+};
+
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Kysely's SQLite driver prepares every query anew, which costs as much as running it. Central issues the same
+ * few hundred SQL texts over and over, so prepared statements are kept (least recently used evicted first).
+ * Safe because better-sqlite3 is synchronous: a statement is never used by two queries at once.
+ */
+const cachePreparedStatements = (connection: SqliteDatabase.Database): void => {
+  const prepare = connection.prepare.bind(connection);
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  connection.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (statement) {
+      cache.delete(source);
+    } else {
+      statement = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+    }
+    cache.set(source, statement);
+    return statement;
+  }) as typeof connection.prepare;
 };
 
 // pg returns int8 (count(*), bigint) as strings by default; Central's integers fit in a double.

@@ -1,13 +1,18 @@
 // The catalog as the license lifecycle reads it: a product's rules with its policies resolved against the
 // global defaults, and the honey-pot marker written into blacklisted containers.
 
+import { perTransaction } from '../../db/memo.js';
 import type { Executor } from '../../db/transaction.js';
 import { findProductBySku } from '../catalog/repository.js';
-import { effectivePolicies, loadProduct, loadSettings, type Product } from '../catalog/service.js';
+import { loadProduct, loadSettings, type Product, resolvePolicies } from '../catalog/service.js';
 import type { CatalogView, ProductRules } from './service.js';
 
+// Settings and products do not change under a running transaction; an activation reads each once.
+const settingsOf = perTransaction((ex) => loadSettings(ex));
+const productOf = perTransaction((ex, id) => loadProduct(ex, id));
+
 const rulesOf = async (ex: Executor, product: Product): Promise<ProductRules> => {
-  const policies = await effectivePolicies(ex, product);
+  const policies = resolvePolicies(product.policies, (await settingsOf(ex)).defaultPolicies);
   return {
     id: product.id,
     sku: product.sku,
@@ -23,13 +28,13 @@ const rulesOf = async (ex: Executor, product: Product): Promise<ProductRules> =>
 };
 
 export const catalogView: CatalogView = {
-  productRules: async (ex, productId) => rulesOf(ex, await loadProduct(ex, productId)),
+  productRules: async (ex, productId) => rulesOf(ex, await productOf(ex, productId)),
   productRulesBySku: async (ex, sku) => {
     const product = await findProductBySku(ex, sku);
     return product ? rulesOf(ex, product) : undefined;
   },
   honeypotMarker: async (ex) => {
-    const { honeypotProductCode } = await loadSettings(ex);
+    const { honeypotProductCode } = await settingsOf(ex);
     return honeypotProductCode === null ? 'blacklisted' : `honeypot:${honeypotProductCode}`;
   },
 };

@@ -3,6 +3,7 @@
 // can never both win (DESIGN.md §5).
 
 import type { ModuleItem } from '@tessera/core';
+import { perTransaction } from '../../db/memo.js';
 import type { LicenseState, LicenseTable } from '../../db/schema-licensing.js';
 import type { Executor } from '../../db/transaction.js';
 import type { LicenseTemplate } from '../catalog/license-template.js';
@@ -218,8 +219,11 @@ export const findTicketRefById = async (ex: Executor, id: string): Promise<Ticke
   return row ? findTicketRef(ex, row.code) : undefined;
 };
 
-export const groupPathOf = async (ex: Executor, groupId: string | null): Promise<string | null> => {
-  if (groupId === null) return null;
+const groupPath = perTransaction(async (ex, groupId) => {
   const row = await ex.selectFrom('groups').select('path').where('id', '=', groupId).executeTakeFirst();
   return row?.path ?? null;
-};
+});
+
+/** A group's materialized path (read once per transaction: a group never moves). */
+export const groupPathOf = async (ex: Executor, groupId: string | null): Promise<string | null> =>
+  groupId === null ? null : groupPath(ex, groupId);

@@ -100,7 +100,7 @@ export const createLedger = (deps: LedgerDeps) => {
     const existing = await repo.findContainer(trx, serial, { lock: deps.dialect });
     if (existing) return existing;
     const at = now();
-    await repo.insertContainerIfAbsent(trx, {
+    const fresh: Container = {
       id: newId(),
       serial,
       type,
@@ -111,16 +111,20 @@ export const createLedger = (deps: LedgerDeps) => {
       groupId: null,
       createdAt: at,
       lastContactAt: null,
-    });
-    const created = await repo.findContainer(trx, serial, { lock: deps.dialect });
-    if (!created) throw new Error(`container ${serial} vanished after insert`);
+    };
+    if (!(await repo.insertContainerIfAbsent(trx, fresh))) {
+      // A concurrent first contact of the same container won; continue with its row.
+      const winner = await repo.findContainer(trx, serial, { lock: deps.dialect });
+      if (!winner) throw new Error(`container ${serial} vanished after a conflicting insert`);
+      return winner;
+    }
     await audit.record(trx, {
       actor,
       action: 'container.registered',
-      subject: { type: 'container', id: created.id },
+      subject: { type: 'container', id: fresh.id },
       data: { serial, type },
     });
-    return created;
+    return fresh;
   };
 
   const flag = async (
@@ -347,13 +351,15 @@ export const createLedger = (deps: LedgerDeps) => {
           container: await flag(trx, container, firmCode, reason, options.actor),
         };
       }
-      const proven = await repo.findSteps(trx, item, { after: item.confirmedFuc, upTo: reported.fuc });
-      await repo.confirmSteps(
-        trx,
-        proven.filter((s) => s.confirmedAt === null).map((s) => s.id),
-        at,
-      );
-      await applyConfirmedEffects(trx, container, proven, options.actor, options.channel);
+      if (reported.fuc > item.confirmedFuc) {
+        const proven = await repo.findSteps(trx, item, { after: item.confirmedFuc, upTo: reported.fuc });
+        await repo.confirmSteps(
+          trx,
+          proven.filter((s) => s.confirmedAt === null).map((s) => s.id),
+          at,
+        );
+        await applyConfirmedEffects(trx, container, proven, options.actor, options.channel);
+      }
       const confirmedFuc = Math.max(item.confirmedFuc, reported.fuc);
       await repo.updateFirmItem(trx, item, {
         confirmedFuc,

@@ -94,9 +94,9 @@ export const findContainerById = async (ex: Executor, id: string): Promise<Conta
   return row ? toContainer(row) : undefined;
 };
 
-/** Inserts the container unless its serial exists (a concurrent first contact may have won). */
-export const insertContainerIfAbsent = async (ex: Executor, container: Container): Promise<void> => {
-  await ex
+/** Inserts the container unless its serial exists (a concurrent first contact may have won); true if inserted. */
+export const insertContainerIfAbsent = async (ex: Executor, container: Container): Promise<boolean> => {
+  const inserted = await ex
     .insertInto('containers')
     .values({
       id: container.id,
@@ -111,7 +111,9 @@ export const insertContainerIfAbsent = async (ex: Executor, container: Container
       last_contact_at: container.lastContactAt,
     })
     .onConflict((oc) => oc.column('serial').doNothing())
-    .execute();
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
 };
 
 export const updateContainer = async (

@@ -3,6 +3,7 @@
 // subscription; the webhooks module delivers them (signed, retried) from there.
 
 import type { Clock } from '@tessera/core';
+import { perTransaction } from '../../db/memo.js';
 import { isoTime, newId, type Trx } from '../../db/transaction.js';
 
 export const EVENT_TYPES = [
@@ -29,6 +30,11 @@ export interface EventSink {
   emit(trx: Trx, event: DomainEvent): Promise<string>;
 }
 
+// Subscriptions cannot change under a running transaction: an activation emitting several events reads them once.
+const activeSubscriptions = perTransaction((ex) =>
+  ex.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1).execute(),
+);
+
 export const createEventSink = (clock: Clock): EventSink => ({
   emit: async (trx, event) => {
     const id = newId();
@@ -45,11 +51,7 @@ export const createEventSink = (clock: Clock): EventSink => ({
         occurred_at: at,
       })
       .execute();
-    const subscriptions = await trx
-      .selectFrom('webhook_subscriptions')
-      .select(['id', 'events'])
-      .where('active', '=', 1)
-      .execute();
+    const subscriptions = await activeSubscriptions(trx);
     const matching = subscriptions.filter((s) => (JSON.parse(s.events) as string[]).includes(event.type));
     if (matching.length > 0) {
       await trx
