@@ -33,6 +33,9 @@ import { createLedger } from './modules/containers/ledger.js';
 import { registerContainerRoutes } from './modules/containers/routes.js';
 import { createContainersService } from './modules/containers/service.js';
 import { createEventSink } from './modules/events/service.js';
+import { registerConnectorRoutes } from './modules/orders/connector.js';
+import { registerOrdersRoutes } from './modules/orders/routes.js';
+import { createOrdersService } from './modules/orders/service.js';
 import { registerReportsRoutes } from './modules/reports/routes.js';
 import { createReportsService } from './modules/reports/service.js';
 import { registerWebhooksRoutes } from './modules/webhooks/routes.js';
@@ -125,6 +128,7 @@ export const buildApp = async ({
   });
   const containers = createContainersService({ db, clock, audit, ledger, catalog: catalogView, activation });
   const catalog = createCatalogService({ clock, audit, masterKeys });
+  const orders = createOrdersService({ clock, random, audit, events });
 
   await app.register(
     async (v1) => {
@@ -143,6 +147,8 @@ export const buildApp = async ({
       });
       registerContainerRoutes(v1, { containers });
       registerCatalogRoutes(v1, { db, catalog });
+      registerOrdersRoutes(v1, { db, clock, orders });
+      registerConnectorRoutes(v1, { db, clock, orders, authentication });
       registerReportsRoutes(v1, { db, clock, reports: createReportsService({ clock }) });
       registerWebhooksRoutes(v1, {
         db,

@@ -10,9 +10,11 @@ import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { isoTime } from './db/transaction.js';
+import { requestLogSerializers } from './http/log-redaction.js';
 import { deleteExpiredSessions } from './modules/accounts/repository.js';
 import { systemRandom } from './modules/accounts/secrets.js';
 import { createAuditLog } from './modules/audit/service.js';
+import { purgeExpiredIdempotencyKeys } from './modules/orders/idempotency.js';
 import { createWebhookWorker } from './modules/webhooks/worker.js';
 import {
   checkMasterKeysMatchDatabase,
@@ -67,7 +69,7 @@ const run = async (): Promise<void> => {
   const config = configFromEnvironment(process.env);
   await probeListenAddress(config.host, config.port);
   const database: DatabaseHandle = await openConfiguredDatabase(config);
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({ level: config.logLevel, serializers: requestLogSerializers });
   try {
     const masterKeys = loadConfiguredMasterKeys(config);
     const migrated = await migrateToLatest(database.db);
@@ -88,6 +90,9 @@ const run = async (): Promise<void> => {
     const housekeeping = setInterval(() => {
       deleteExpiredSessions(database.db, isoTime(clock.now())).catch((error: unknown) =>
         logger.warn({ err: error }, 'housekeeping: deleting expired sessions failed'),
+      );
+      purgeExpiredIdempotencyKeys(database.db, clock).catch((error: unknown) =>
+        logger.warn({ err: error }, 'housekeeping: deleting expired idempotency keys failed'),
       );
     }, HOUSEKEEPING_INTERVAL_MS);
     housekeeping.unref();

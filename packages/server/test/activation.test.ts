@@ -447,3 +447,29 @@ describeEachDatabase('license lifecycle corrections', (ctx) => {
     });
   });
 });
+
+describeEachDatabase('gateway rate limits', (ctx) => {
+  const t = useTestApp(ctx, { ticketRateLimitPerMinute: 3, gatewayRateLimitPerMinute: 8 });
+  const g = gateway(t);
+
+  it('limits requests per ticket and per client address with 429 and Retry-After', async () => {
+    const firmCode = await aFirmCode(t);
+    const product = await aProduct(t, firmCode);
+    const customer = await t.aGroup({ kind: 'customer' });
+    const ticket = await aTicket(ctx, t, product, customer);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await g.deactivate(new Device(), ticket.code)).status);
+    expect(statuses.slice(0, 3)).toEqual([409, 409, 409]);
+    const limited = await t.call(anonymous, 'POST', '/api/v1/gateway/deactivate', {
+      ticket: ticket.code,
+      context: new Device().context(),
+    });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().code).toBe('rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // The address's budget is shared by every gateway route: 5 used above, 3 left.
+    const answers: number[] = [];
+    for (let i = 0; i < 4; i++) answers.push((await g.updates(new Device())).status);
+    expect(answers).toEqual([200, 200, 200, 429]);
+  });
+});

@@ -148,7 +148,7 @@ describeEachDatabase('authentication', (ctx) => {
     expect(viaSession).toMatchObject({
       via: 'session',
       isIsvAdmin: false,
-      scopes: ['read', 'write', 'admin'],
+      scopes: ['read', 'write', 'admin', 'connector'],
       memberships: [{ groupId: group.id, groupName: group.name, role: 'member' }],
     });
     const token = await t.tokenFor(member.user, ['read']);

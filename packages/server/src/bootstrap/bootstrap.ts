@@ -8,7 +8,6 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction, isoTime, isUniqueViolation, newId } from '../db/transaction.js';
 import { hashPassword } from '../modules/accounts/passwords.js';
-import { SCOPES } from '../modules/accounts/policy.js';
 import type { Group, User } from '../modules/accounts/repository.js';
 import * as accounts from '../modules/accounts/repository.js';
 import { generatePassword, type Random } from '../modules/accounts/secrets.js';
@@ -87,7 +86,8 @@ export const bootstrap = async (
           {
             userId: admin.id,
             name: 'bootstrap (TESSERA_BOOTSTRAP_TOKEN)',
-            scopes: [...SCOPES],
+            // Not `connector`: a connector token is good for the connector only (docs/orders.md).
+            scopes: ['read', 'write', 'admin'],
             expiresAt: null,
             actor: SYSTEM_ACTOR,
             secret: config.bootstrapToken,

@@ -51,6 +51,13 @@ export const PROBLEM_STATUS: Record<string, number> = {
   firm_code_taken: 409,
   sku_taken: 409,
   product_not_found: 404,
+  // orders, tickets, connector
+  ticket_code_invalid: 400,
+  order_not_found: 404,
+  external_order_id_reused: 409,
+  external_id_taken: 409,
+  idempotency_key_reused: 409,
+  idempotency_key_in_progress: 409,
   // reports (lookups of objects owned by orders/containers; one row each, whoever adds it first)
   container_not_found: 404,
   ticket_not_found: 404,

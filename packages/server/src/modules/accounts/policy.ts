@@ -7,7 +7,7 @@ import { TesseraError } from '@tessera/core';
 import type { Role } from '../../db/schema.js';
 
 /** Scopes an API token can carry. Later modules append theirs (e.g. `connector`) with what they imply. */
-export const SCOPES = ['read', 'write', 'admin'] as const;
+export const SCOPES = ['read', 'write', 'admin', 'connector'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** A scope also grants the scopes listed here: admin ⊇ write ⊇ read. */
@@ -15,6 +15,8 @@ export const IMPLIED_SCOPES: Record<Scope, readonly Scope[]> = {
   read: [],
   write: ['read'],
   admin: ['write', 'read'],
+  // Only for the generic connector (orders by URL); implies nothing, and nothing (not even admin) implies it.
+  connector: [],
 };
 
 export const expandScopes = (scopes: readonly Scope[]): Scope[] => {

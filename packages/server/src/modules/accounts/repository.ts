@@ -14,6 +14,8 @@ export interface Group {
   path: string;
   name: string;
   kind: GroupKind;
+  /** The customer number an ERP or shop knows the group by (the connector's `customerid`); unique. */
+  externalId?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -96,7 +98,16 @@ export const visibleGroupIds = async (
 
 // ——— groups ———
 
-const groupColumns = ['id', 'parent_id', 'path', 'name', 'kind', 'created_at', 'updated_at'] as const;
+const groupColumns = [
+  'id',
+  'parent_id',
+  'path',
+  'name',
+  'kind',
+  'external_id',
+  'created_at',
+  'updated_at',
+] as const;
 
 const toGroup = (row: {
   id: string;
@@ -104,6 +115,7 @@ const toGroup = (row: {
   path: string;
   name: string;
   kind: GroupKind;
+  external_id: string | null;
   created_at: string;
   updated_at: string;
 }): Group => ({
@@ -112,6 +124,7 @@ const toGroup = (row: {
   path: row.path,
   name: row.name,
   kind: row.kind,
+  externalId: row.external_id,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -139,6 +152,7 @@ export const insertGroup = async (ex: Executor, group: Group): Promise<void> => 
       path: group.path,
       name: group.name,
       kind: group.kind,
+      external_id: group.externalId ?? null,
       created_at: group.createdAt,
       updated_at: group.updatedAt,
     })
@@ -168,6 +182,29 @@ export const renameGroup = async (ex: Executor, id: string, name: string, now: s
     .where('id', '=', id)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+};
+
+export const setGroupExternalId = async (
+  ex: Executor,
+  id: string,
+  externalId: string | null,
+  now: string,
+): Promise<boolean> => {
+  const result = await ex
+    .updateTable('groups')
+    .set({ external_id: externalId, updated_at: now })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+};
+
+export const findGroupByExternalId = async (ex: Executor, externalId: string): Promise<Group | undefined> => {
+  const row = await ex
+    .selectFrom('groups')
+    .select(groupColumns)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+  return row && toGroup(row);
 };
 
 /**

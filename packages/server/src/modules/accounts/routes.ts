@@ -211,16 +211,23 @@ export const registerAccountsRoutes = (app: FastifyInstance, deps: AccountsRoute
       onRequest: requireAuth('admin'),
       schema: {
         tags: ['groups'],
-        summary: 'Rename a group',
+        summary: 'Rename a group, or set its externalId (customer number for ERPs and the connector)',
         params: s.idParams,
         body: s.patchGroupBody,
         response: { 200: s.groupSchema, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) =>
-      inTransaction(db, (trx) =>
-        accounts.renameGroup(trx, callerOf(request), request.params.id, request.body.name),
-      ),
+      inTransaction(db, async (trx) => {
+        const { name, externalId } = request.body;
+        const renamed =
+          name === undefined
+            ? undefined
+            : await accounts.renameGroup(trx, callerOf(request), request.params.id, name);
+        return externalId === undefined
+          ? (renamed ?? accounts.getGroup(trx, callerOf(request), request.params.id))
+          : accounts.setGroupExternalId(trx, callerOf(request), request.params.id, externalId);
+      }),
   );
 
   api.delete(

@@ -25,6 +25,11 @@ export const groupSchema = z
     parentId: z.string().nullable().describe('null for the root (vendor) group'),
     name: z.string(),
     kind: z.enum(['vendor', 'reseller', 'customer']),
+    externalId: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('the customer number an ERP or shop knows the group by (the connector’s customerid)'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -104,12 +109,24 @@ export const loginResponse = z.object({
 export const changePasswordBody = z.object({ currentPassword: z.string().min(1).max(1024), newPassword });
 
 export const listGroupsQuery = paginationQuery.extend({ parentId: idSchema.optional() });
+const externalId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .describe('customer number in the ERP or shop; unique; set by admins of a group above (or ISV admins)');
 export const createGroupBody = z.object({
   parentId: idSchema,
   name,
   kind: z.enum(['reseller', 'customer']).default('customer'),
+  externalId: externalId.optional(),
 });
-export const patchGroupBody = z.object({ name });
+export const patchGroupBody = z
+  .object({ name: name.optional(), externalId: externalId.nullable().optional() })
+  .refine((body) => body.name !== undefined || body.externalId !== undefined, {
+    message: 'give name or externalId',
+    path: ['name'],
+  });
 
 export const listUsersQuery = paginationQuery.extend({ groupId: idSchema.optional() });
 export const patchUserBody = z.object({ name });

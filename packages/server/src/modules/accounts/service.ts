@@ -121,6 +121,15 @@ export const createAccountsService = (deps: AccountsDeps) => {
     }
   };
 
+  const ensureExternalIdFree = async (ex: Executor, externalId: string, exceptId?: string) => {
+    const holder = await repo.findGroupByExternalId(ex, externalId);
+    if (holder && holder.id !== exceptId) {
+      throw conflict('external_id_taken', `Another group already has the externalId "${externalId}".`, {
+        field: 'externalId',
+      });
+    }
+  };
+
   /** Refuses a change that would leave the root group without an active admin. */
   const ensureAnotherIsvAdmin = async (trx: Trx, rootGroupId: string, userId: string) => {
     await repo.lockGroup(trx, rootGroupId);
@@ -156,10 +165,16 @@ export const createAccountsService = (deps: AccountsDeps) => {
     createGroup: async (
       trx: Trx,
       caller: Caller,
-      input: { parentId: string; name: string; kind: Exclude<GroupKind, 'vendor'> },
+      input: {
+        parentId: string;
+        name: string;
+        kind: Exclude<GroupKind, 'vendor'>;
+        externalId?: string | undefined;
+      },
     ): Promise<Group> => {
       const parent = await managedGroup(trx, caller, input.parentId);
       await ensureSiblingNameFree(trx, parent.id, input.name);
+      if (input.externalId !== undefined) await ensureExternalIdFree(trx, input.externalId);
       const id = newId();
       const at = now();
       const group: Group = {
@@ -168,6 +183,7 @@ export const createAccountsService = (deps: AccountsDeps) => {
         path: `${parent.path}${id}/`,
         name: input.name,
         kind: input.kind,
+        externalId: input.externalId ?? null,
         createdAt: at,
         updatedAt: at,
       };
@@ -177,9 +193,43 @@ export const createAccountsService = (deps: AccountsDeps) => {
         action: 'group.created',
         subject: { type: 'group', id },
         groupPath: group.path,
-        data: { name: group.name, kind: group.kind, parentId: parent.id },
+        data: {
+          name: group.name,
+          kind: group.kind,
+          parentId: parent.id,
+          ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
+        },
       });
       return group;
+    },
+
+    /**
+     * Sets the customer number an ERP knows the group by. Orders by that number land in this group, so only an
+     * admin of a group above it (or an ISV admin) may set it — never the group's own admins.
+     */
+    setGroupExternalId: async (
+      trx: Trx,
+      caller: Caller,
+      id: string,
+      externalId: string | null,
+    ): Promise<Group> => {
+      const group = await visibleGroup(trx, caller, id);
+      const parentPath = group.path.slice(0, group.path.length - id.length - 1);
+      if (group.parentId === null || !canManageGroup(caller.principal, { path: parentPath })) {
+        throw forbidden('Only an admin of a group above this one can set its externalId.');
+      }
+      if (externalId === (group.externalId ?? null)) return group;
+      if (externalId !== null) await ensureExternalIdFree(trx, externalId, id);
+      const at = now();
+      if (!(await repo.setGroupExternalId(trx, id, externalId, at))) throw notFound('group', id);
+      await audit.record(trx, {
+        actor: auditActor(caller),
+        action: 'group.external_id_changed',
+        subject: { type: 'group', id },
+        groupPath: group.path,
+        data: { from: group.externalId ?? null, to: externalId },
+      });
+      return { ...group, externalId, updatedAt: at };
     },
 
     renameGroup: async (trx: Trx, caller: Caller, id: string, name: string): Promise<Group> => {

@@ -41,7 +41,18 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
   const api = app.withTypeProvider<ZodTypeProvider>();
   const { activation } = deps;
   const perTicket = windowLimiter(deps.ticketRateLimitPerMinute, 60_000);
-  const gatewayLimit = { rateLimit: { max: deps.gatewayRateLimitPerMinute, timeWindow: 60_000 } };
+  const perAddress = windowLimiter(deps.gatewayRateLimitPerMinute, 60_000);
+  /** One budget per client address shared by every gateway route, checked before the body is even parsed. */
+  const limitAddress = async (request: FastifyRequest) => {
+    const retryAfterSeconds = perAddress(request.ip, Date.now());
+    if (retryAfterSeconds !== null) {
+      throw new TesseraError(
+        'rate_limited',
+        `Too many requests from this address; retry in ${retryAfterSeconds} s.`,
+        { retryAfterSeconds },
+      );
+    }
+  };
 
   /**
    * Gateway calls need no account: the container's signature and the ticket code authenticate them. A caller
@@ -81,7 +92,7 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
   api.post(
     '/gateway/activate',
     {
-      config: gatewayLimit,
+      onRequest: limitAddress,
       schema: {
         ...gateway,
         summary: 'Activate a ticket’s licenses into the container of a context → update',
@@ -107,7 +118,7 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
   api.post(
     '/gateway/receipt',
     {
-      config: gatewayLimit,
+      onRequest: limitAddress,
       schema: {
         ...gateway,
         summary: 'Confirm what a container holds after an import (a receipt is a context)',
@@ -128,7 +139,7 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
   api.post(
     '/gateway/deactivate',
     {
-      config: gatewayLimit,
+      onRequest: limitAddress,
       schema: {
         ...gateway,
         summary: 'Return a ticket’s licenses from the container of a context → update that removes them',
@@ -154,7 +165,7 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
   api.post(
     '/gateway/updates',
     {
-      config: gatewayLimit,
+      onRequest: limitAddress,
       schema: {
         ...gateway,
         summary: 'Whatever is pending for the container of a context (auto update), or update: null',
@@ -178,7 +189,7 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
   api.post(
     '/tickets/:code/reactivate',
     {
-      config: gatewayLimit,
+      onRequest: limitAddress,
       schema: {
         tags: ['licenses'],
         security: [],
