@@ -237,7 +237,11 @@ export const createActivationService = (deps: ActivationDeps) => {
     const updates: IssuedUpdate[] = [];
     for (const firmCode of [...firmCodes].sort((a, b) => a - b)) {
       const item = request.items.get(firmCode) ?? (await ledger.firmItem(trx, container, firmCode));
-      const predicted = await ledger.predictedAt(trx, item, item.issuedFuc);
+      // The context just proved this very state when nothing was issued beyond it; no need to look it up.
+      const predicted =
+        item.reportedSnapshot !== null && item.reportedFuc === item.issuedFuc
+          ? item.reportedSnapshot
+          : await ledger.predictedAt(trx, item, item.issuedFuc);
       if (!predicted) throw new Error(`no prediction for ${container.serial} at FUC ${item.issuedFuc}`);
       const known = new Map(
         (
@@ -283,14 +287,14 @@ export const createActivationService = (deps: ActivationDeps) => {
       },
     );
 
-  const contactOrStop = async (trx: Trx, opened: OpenedContext, firmCodes: number[], who: GatewayCaller) => {
-    const outcome = await ledger.contact(trx, opened, {
-      firmCodes,
-      actor: actorOf(who),
-      channel: who.channel,
-    });
-    return outcome;
-  };
+  /** Takes in the context; a container seen for the first time joins `groupId` (the ticket's customer). */
+  const contactOrStop = (
+    trx: Trx,
+    opened: OpenedContext,
+    firmCodes: number[],
+    who: GatewayCaller,
+    groupId: string | null = null,
+  ) => ledger.contact(trx, opened, { firmCodes, actor: actorOf(who), channel: who.channel, groupId });
 
   const productRulesOf = async (ex: Executor, licenses: LicenseRecord[]) => {
     const rules = new Map<string, ProductRules>();
@@ -381,7 +385,7 @@ export const createActivationService = (deps: ActivationDeps) => {
         }
       }
       const firmCodes = [...new Set(selected.map((l) => l.firmCode))];
-      const outcome = await contactOrStop(trx, opened, firmCodes, who);
+      const outcome = await contactOrStop(trx, opened, firmCodes, who, ticket.groupId);
       if (outcome.kind === 'manipulation') return { manipulation: { serial, reason: outcome.reason } };
       let container = outcome.container;
       const actor = actorOf(who);
@@ -410,20 +414,22 @@ export const createActivationService = (deps: ActivationDeps) => {
         container = { ...container, groupId: ticket.groupId };
       }
       const at = now();
+      const activations: LicenseRecord[] = [];
       for (const license of selected) {
+        const changes = {
+          state: 'collected' as const,
+          containerId: container.id,
+          preAssignedContainerId: null,
+          activatedAt: at,
+          resolvedExpirationTime:
+            license.resolvedExpirationTime ??
+            resolveLicenseOptions(license.template, clock.now(), null).expirationTime,
+        };
         const moved = await repo.transitionLicense(
           trx,
           license.id,
           { from: ['available', 'returned'] },
-          {
-            state: 'collected',
-            containerId: container.id,
-            preAssignedContainerId: null,
-            activatedAt: at,
-            resolvedExpirationTime:
-              license.resolvedExpirationTime ??
-              resolveLicenseOptions(license.template, clock.now(), null).expirationTime,
-          },
+          changes,
           at,
         );
         if (!moved) {
@@ -451,8 +457,8 @@ export const createActivationService = (deps: ActivationDeps) => {
           },
           'license.activated',
         );
+        activations.push({ ...license, ...changes, updatedAt: at });
       }
-      const activations = await refresh(trx, selected);
       const updates = await synchronize(trx, {
         container,
         items: outcome.items,
@@ -462,7 +468,7 @@ export const createActivationService = (deps: ActivationDeps) => {
         channel: who.channel,
         groupPath: ticket.groupPath,
       });
-      return { ok: { serial, updates, licenses: (await refresh(trx, selected)).map(view) } };
+      return { ok: { serial, updates, licenses: activations.map(view) } };
     });
   };
 

@@ -96,7 +96,8 @@ export const createLedger = (deps: LedgerDeps) => {
     type: ContainerTypeName,
     publicKey: string | null,
     actor: AuditActor,
-  ) => {
+    options: { groupId?: string | null; contact?: boolean } = {},
+  ): Promise<Container & { registered?: boolean }> => {
     const existing = await repo.findContainer(trx, serial, { lock: deps.dialect });
     if (existing) return existing;
     const at = now();
@@ -108,9 +109,9 @@ export const createLedger = (deps: LedgerDeps) => {
       status: 'ok',
       statusReason: null,
       statusChangedAt: null,
-      groupId: null,
+      groupId: options.groupId ?? null,
       createdAt: at,
-      lastContactAt: null,
+      lastContactAt: options.contact ? at : null,
     };
     if (!(await repo.insertContainerIfAbsent(trx, fresh))) {
       // A concurrent first contact of the same container won; continue with its row.
@@ -124,7 +125,7 @@ export const createLedger = (deps: LedgerDeps) => {
       subject: { type: 'container', id: fresh.id },
       data: { serial, type },
     });
-    return fresh;
+    return { ...fresh, registered: true };
   };
 
   const flag = async (
@@ -263,7 +264,13 @@ export const createLedger = (deps: LedgerDeps) => {
   const contact = async (
     trx: Trx,
     opened: OpenedContext,
-    options: { firmCodes: readonly number[]; actor: AuditActor; channel: string },
+    options: {
+      firmCodes: readonly number[];
+      actor: AuditActor;
+      channel: string;
+      /** the customer group a container seen for the first time belongs to */
+      groupId?: string | null;
+    },
   ): Promise<ContactOutcome> => {
     const { context } = opened;
     const serialType = containerTypeOfSerial(context.serial);
@@ -274,7 +281,18 @@ export const createLedger = (deps: LedgerDeps) => {
         { field: 'context' },
       );
     }
-    let container = await register(trx, context.serial, serialType, context.containerKey, options.actor);
+    const { registered, ...registeredContainer } = await register(
+      trx,
+      context.serial,
+      serialType,
+      context.containerKey,
+      options.actor,
+      {
+        groupId: options.groupId ?? null,
+        contact: true,
+      },
+    );
+    let container: Container = registeredContainer;
     if (container.publicKey === null) {
       // Known from an order (pre-assigned licenses) but never seen: pin its key now.
       await repo.updateContainer(trx, container.id, { publicKey: context.containerKey });
@@ -325,10 +343,8 @@ export const createLedger = (deps: LedgerDeps) => {
         continue;
       }
       let item = known.get(firmCode);
-      if (!item) {
-        item = defaultItem(container.id, firmCode);
-        await repo.insertFirmItem(trx, item);
-      }
+      const isNew = item === undefined;
+      if (!item) item = defaultItem(container.id, firmCode);
       const expected =
         reported.fuc < item.confirmedFuc ? undefined : await predictedAt(trx, item, reported.fuc);
       if (!expected || !sameSnapshot(expected, reported)) {
@@ -361,12 +377,22 @@ export const createLedger = (deps: LedgerDeps) => {
         await applyConfirmedEffects(trx, container, proven, options.actor, options.channel);
       }
       const confirmedFuc = Math.max(item.confirmedFuc, reported.fuc);
-      await repo.updateFirmItem(trx, item, {
-        confirmedFuc,
-        reportedFuc: reported.fuc,
-        reportedSnapshot: reported,
-        reportedAt: at,
-      });
+      if (isNew) {
+        await repo.insertFirmItem(trx, {
+          ...item,
+          confirmedFuc,
+          reportedFuc: reported.fuc,
+          reportedSnapshot: reported,
+          reportedAt: at,
+        });
+      } else {
+        await repo.updateFirmItem(trx, item, {
+          confirmedFuc,
+          reportedFuc: reported.fuc,
+          reportedSnapshot: reported,
+          reportedAt: at,
+        });
+      }
       items.set(firmCode, {
         ...item,
         confirmedFuc,
@@ -375,7 +401,7 @@ export const createLedger = (deps: LedgerDeps) => {
         reportedAt: at,
       });
     }
-    await repo.updateContainer(trx, container.id, { lastContactAt: at });
+    if (!registered) await repo.updateContainer(trx, container.id, { lastContactAt: at });
     return { kind: 'ok', container: { ...container, lastContactAt: at }, items };
   };
 
@@ -413,7 +439,10 @@ export const createLedger = (deps: LedgerDeps) => {
   ): Promise<{ update: string; updateId: string; toFuc: number } | null> => {
     const { container, item, intents } = request;
     const firmCode = item.firmCode;
-    const catchUp = await repo.findSteps(trx, item, { after: item.confirmedFuc });
+    // Nothing new and nothing unconfirmed: no update (and no need to open the firm key).
+    if (intents.length === 0 && item.issuedFuc <= item.confirmedFuc) return null;
+    const catchUp =
+      item.issuedFuc > item.confirmedFuc ? await repo.findSteps(trx, item, { after: item.confirmedFuc }) : [];
     const updateId = newId();
     const issuedAt = clock.now();
     const { keyId, key } = await deps.keys.signingKey(trx, firmCode);
