@@ -6,6 +6,7 @@ import { systemClock } from '@tessera/core';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import { type BootstrapResult, bootstrap } from './bootstrap/bootstrap.js';
+import { DEMO_CUSTOMER, DEMO_CUSTOMER_EXTERNAL_ID } from './bootstrap/demo.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
@@ -56,6 +57,9 @@ const announce = (config: Config, result: BootstrapResult, listeningOn: string):
         `Demo data loaded (TESSERA_DEMO=0 turns it off). Demo users, all with password ${result.demo.password}:`,
       );
       for (const user of result.demo.users) say(`  ${user.email.padEnd(36)} ${user.role} of ${user.group}`);
+      say(`Demo firm code ${result.demo.firmCode} with products ${result.demo.products.join(', ')}.`);
+      say(`Demo tickets of ${DEMO_CUSTOMER} (customer number ${DEMO_CUSTOMER_EXTERNAL_ID}):`);
+      for (const code of result.demo.tickets) say(`  ${code}`);
     }
   } else {
     say(
@@ -81,6 +85,7 @@ const run = async (): Promise<void> => {
       clock,
       random: systemRandom,
       audit: createAuditLog(clock),
+      masterKeys,
     });
 
     const app = await buildApp({ config, database, clock, logger, masterKeys });

@@ -13,6 +13,7 @@ import * as accounts from '../modules/accounts/repository.js';
 import { generatePassword, type Random } from '../modules/accounts/secrets.js';
 import { issueApiToken } from '../modules/accounts/service.js';
 import { type AuditLog, SYSTEM_ACTOR } from '../modules/audit/service.js';
+import type { MasterKeys } from '../modules/catalog/master-key.js';
 import { type DemoSummary, prepareDemoPeople, seedDemoData } from './demo.js';
 
 export type BootstrapConfig = Pick<Config, 'admin' | 'bootstrapToken' | 'demo' | 'vendorName'>;
@@ -31,7 +32,7 @@ export type BootstrapResult =
 
 export const bootstrap = async (
   db: Kysely<Database>,
-  deps: { config: BootstrapConfig; clock: Clock; random: Random; audit: AuditLog },
+  deps: { config: BootstrapConfig; clock: Clock; random: Random; audit: AuditLog; masterKeys: MasterKeys },
 ): Promise<BootstrapResult> => {
   const existing = await existingInstallation(db);
   if (existing) return existing;
@@ -95,7 +96,15 @@ export const bootstrap = async (
         );
       }
       const demo = people
-        ? await seedDemoData(trx, { clock, audit, rootGroup, isvAdmin: admin, people })
+        ? await seedDemoData(trx, {
+            clock,
+            audit,
+            rootGroup,
+            isvAdmin: admin,
+            people,
+            random,
+            masterKeys: deps.masterKeys,
+          })
         : null;
       return {
         created: true as const,

@@ -214,6 +214,7 @@ export const useTestApp = (
       clock,
       random: systemRandom,
       audit,
+      masterKeys,
     });
     state.root = result.rootGroup;
     const admin = await accounts.findUserCredentialsByEmail(db(), 'isv.admin@tessera.test');
