@@ -14,7 +14,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../src/db/test-helper.js';
 import { inTransaction, newId } from '../src/db/transaction.js';
 import { createFirmKeyring } from '../src/modules/catalog/keyring.js';
-import { type MasterKeys, SEAL_CONTEXT, sealSecret } from '../src/modules/catalog/master-key.js';
+import { type MasterKeys, openSecret, SEAL_CONTEXT, sealSecret } from '../src/modules/catalog/master-key.js';
 import * as repo from '../src/modules/catalog/repository.js';
 import { resealSecrets } from '../src/modules/catalog/reseal.js';
 
@@ -33,6 +33,14 @@ const codeOf = async (work: Promise<unknown>): Promise<string | undefined> => {
 
 describeEachDatabase('firm keyring', (ctx) => {
   const masterKeys: MasterKeys = { current: aMasterKey(), previous: [] };
+  /** Every master key any test sealed under: reseal covers the whole (shared) database. */
+  const known: Uint8Array[] = [masterKeys.current];
+  const rotateTo = (): MasterKeys => {
+    const next = aMasterKey();
+    const keys = { current: next, previous: [...known] };
+    known.push(next);
+    return keys;
+  };
 
   /** A firm code with `generations` keys, each rotated from the one before. */
   const aFirmCodeWithKeys = async (generations: number, keys: MasterKeys = masterKeys) => {
@@ -122,9 +130,9 @@ describeEachDatabase('firm keyring', (ctx) => {
   });
 
   it('re-seals keys of an older master key under the current one, after which the old key is not needed', async () => {
-    const old: MasterKeys = { current: aMasterKey(), previous: [] };
+    const old = rotateTo();
     const firm = await aFirmCodeWithKeys(2, old);
-    const rotated: MasterKeys = { current: aMasterKey(), previous: [old.current, masterKeys.current] };
+    const rotated = rotateTo();
     const report = await inTransaction(ctx.database.db, (trx) => resealSecrets(trx, rotated));
     expect(report.firmKeys).toBeGreaterThanOrEqual(2);
     const onlyNew = createFirmKeyring({ current: rotated.current, previous: [] });
@@ -134,5 +142,44 @@ describeEachDatabase('firm keyring', (ctx) => {
       firmKeys: 0,
       webhookSecrets: 0,
     });
+  });
+
+  it('re-seals both webhook secret columns of an older master key', async () => {
+    const old = rotateTo();
+    const id = newId();
+    const text = (value: string) => new TextEncoder().encode(value);
+    await ctx.database.db
+      .insertInto('webhook_subscriptions')
+      .values({
+        id,
+        url: 'https://example.test/hook',
+        description: 'reseal',
+        secret_sealed: sealSecret(old, text('current secret'), SEAL_CONTEXT.webhookSecret(id)),
+        previous_secret_sealed: sealSecret(
+          old,
+          text('previous secret'),
+          SEAL_CONTEXT.webhookPreviousSecret(id),
+        ),
+        previous_secret_expires_at: AT,
+        events: '["ticket.created"]',
+        active: 1,
+        created_by: null,
+        created_at: AT,
+        updated_at: AT,
+      })
+      .execute();
+    const rotated = rotateTo();
+    const report = await inTransaction(ctx.database.db, (trx) => resealSecrets(trx, rotated));
+    expect(report.webhookSecrets).toBeGreaterThanOrEqual(2);
+    const row = await ctx.database.db
+      .selectFrom('webhook_subscriptions')
+      .select(['secret_sealed', 'previous_secret_sealed'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const onlyNew: MasterKeys = { current: rotated.current, previous: [] };
+    const read = (sealed: string | null, context: string) =>
+      new TextDecoder().decode(openSecret(onlyNew, sealed ?? '', context));
+    expect(read(row.secret_sealed, SEAL_CONTEXT.webhookSecret(id))).toBe('current secret');
+    expect(read(row.previous_secret_sealed, SEAL_CONTEXT.webhookPreviousSecret(id))).toBe('previous secret');
   });
 });

@@ -115,6 +115,8 @@ export const sealedUnderOlderKey = (keys: MasterKeys, sealed: string): boolean =
 export const SEAL_CONTEXT = {
   firmPrivateKey: (keyId: string) => `firm_keys.private_key_sealed:${keyId}`,
   webhookSecret: (subscriptionId: string) => `webhook_subscriptions.secret_sealed:${subscriptionId}`,
+  webhookPreviousSecret: (subscriptionId: string) =>
+    `webhook_subscriptions.previous_secret_sealed:${subscriptionId}`,
 } as const;
 
 export interface MasterKeySource {

@@ -22,19 +22,28 @@ export const resealSecrets = async (trx: Trx, keys: MasterKeys): Promise<ResealR
   }
   const subscriptions = await trx
     .selectFrom('webhook_subscriptions')
-    .select(['id', 'secret_sealed'])
+    .select(['id', 'secret_sealed', 'previous_secret_sealed'])
     .execute();
-  for (const { id, secret_sealed: sealed } of subscriptions) {
-    if (!sealedUnderOlderKey(keys, sealed)) continue;
-    const context = SEAL_CONTEXT.webhookSecret(id);
-    const resealed = sealSecret(keys, openSecret(keys, sealed, context), context);
-    const result = await trx
-      .updateTable('webhook_subscriptions')
-      .set({ secret_sealed: resealed })
-      .where('id', '=', id)
-      .where('secret_sealed', '=', sealed)
-      .executeTakeFirst();
-    if (result.numUpdatedRows > 0n) report.webhookSecrets++;
+  for (const subscription of subscriptions) {
+    const columns = [
+      ['secret_sealed', subscription.secret_sealed, SEAL_CONTEXT.webhookSecret(subscription.id)],
+      [
+        'previous_secret_sealed',
+        subscription.previous_secret_sealed,
+        SEAL_CONTEXT.webhookPreviousSecret(subscription.id),
+      ],
+    ] as const;
+    for (const [column, sealed, context] of columns) {
+      if (sealed === null || !sealedUnderOlderKey(keys, sealed)) continue;
+      const resealed = sealSecret(keys, openSecret(keys, sealed, context), context);
+      const result = await trx
+        .updateTable('webhook_subscriptions')
+        .set({ [column]: resealed })
+        .where('id', '=', subscription.id)
+        .where(column, '=', sealed)
+        .executeTakeFirst();
+      if (result.numUpdatedRows > 0n) report.webhookSecrets++;
+    }
   }
   return report;
 };

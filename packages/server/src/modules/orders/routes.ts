@@ -180,7 +180,7 @@ export const registerOrdersRoutes = (app: FastifyInstance, deps: OrdersRoutesDep
   api.patch(
     '/tickets/:code',
     {
-      onRequest: requireAuth('write'),
+      onRequest: requireAuth('admin'),
       schema: {
         tags: ['tickets'],
         summary: 'Re-allocate a ticket to a member of its group (or back to the group); set who sees it',
