@@ -25,6 +25,8 @@ export interface Central {
     body?: unknown,
     expected?: number,
   ): Promise<T>;
+  /** A cookie session of the ISV admin: what a person in the portal has (every scope), with its CSRF token. */
+  adminSession(): Promise<{ cookie: string; csrfToken: string }>;
   stop(): Promise<void>;
 }
 
