@@ -79,6 +79,23 @@ describeEachDatabase('catalog', (ctx) => {
     expect(anon.statusCode).toBe(401);
   };
 
+  it.each([
+    ['GET', '/api/v1/firm-codes?limit=0', 'limit'],
+    ['GET', '/api/v1/firm-codes/0', 'firmCode'],
+    ['GET', '/api/v1/firm-codes/x/public-key', 'firmCode'],
+    ['GET', '/api/v1/firm-codes/4294967296/public-key', 'firmCode'],
+    ['POST', '/api/v1/firm-codes/-1/rotate-key', 'firmCode'],
+    ['GET', '/api/v1/products?limit=1000', 'limit'],
+    ['GET', '/api/v1/products?includeArchived=maybe', 'includeArchived'],
+    ['GET', '/api/v1/products/123', 'id'],
+    ['POST', '/api/v1/products/123/archive', 'id'],
+    ['POST', '/api/v1/products/123/unarchive', 'id'],
+  ])('refuses %s %s with 400 naming %s', async (method, url, field) => {
+    const res = await t.call(t.isvAdmin, method, url);
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().field).toBe(field);
+  });
+
   describe('firm codes', () => {
     it('creates a firm code with an Ed25519 key whose private half is sealed, and audits it', async () => {
       const number = aFirmCodeNumber();
@@ -408,6 +425,11 @@ describeEachDatabase('catalog', (ctx) => {
       expect((await patch({ firmCode: 1 })).statusCode).toBe(200); // unknown names are dropped: the firm code stays
       expect((await patch({ name: 'x' }, '0190a000-0000-7000-8000-000000000000')).statusCode).toBe(404);
       expect((await patch({ name: 'x' }, 'not-a-uuid')).json().field).toBe('id');
+      const unknown = '0190a000-0000-7000-8000-000000000000';
+      expect((await t.call(t.isvAdmin, 'GET', `/api/v1/products/${unknown}`)).json().code).toBe(
+        'product_not_found',
+      );
+      expect((await t.call(t.isvAdmin, 'POST', `/api/v1/products/${unknown}/archive`)).statusCode).toBe(404);
     });
 
     it('archives and unarchives a product', async () => {
