@@ -135,22 +135,23 @@ const connectorPrincipal = async (
   return principal;
 };
 
+/** A query parameter as the query parser gives it: text, or a list when it is repeated (which is refused). */
+const parameter = z.union([z.string(), z.array(z.string())]);
+
 const connectorParameters = z
   .object({
-    orderid: z
-      .unknown()
+    orderid: parameter
       .optional()
       .describe('the order number in the shop or ERP (repeating it returns the same tickets)'),
-    customerid: z.unknown().optional().describe("the customer group's externalId"),
-    item_count: z.unknown().optional().describe('N: the number of items item1…itemN'),
-    access_token: z
-      .unknown()
+    customerid: parameter.optional().describe("the customer group's externalId"),
+    item_count: parameter.optional().describe('N: the number of items item1…itemN'),
+    access_token: parameter
       .optional()
       .describe(
         'an API token with the connector scope, for systems that cannot send an Authorization header',
       ),
   })
-  .catchall(z.unknown())
+  .catchall(parameter)
   .describe('itemN_id = SKU, itemN_quantity = quantity (default 1), for N = 1…item_count');
 
 export const registerConnectorRoutes = (app: FastifyInstance, deps: ConnectorDeps): void => {
