@@ -36,6 +36,7 @@ import { createEventSink } from './modules/events/service.js';
 import { registerConnectorRoutes } from './modules/orders/connector.js';
 import { registerOrdersRoutes } from './modules/orders/routes.js';
 import { createOrdersService } from './modules/orders/service.js';
+import { parseTicketCode } from './modules/orders/ticket-code.js';
 import { registerReportsRoutes } from './modules/reports/routes.js';
 import { createReportsService } from './modules/reports/service.js';
 import { registerWebhooksRoutes } from './modules/webhooks/routes.js';
@@ -124,7 +125,7 @@ export const buildApp = async ({
     events,
     ledger,
     catalog: catalogView,
-    parseTicketCode: (input) => input.replace(/[\s-]/g, '').toUpperCase(),
+    parseTicketCode: (input) => parseTicketCode(input, 'ticket'),
   });
   const containers = createContainersService({ db, clock, audit, ledger, catalog: catalogView, activation });
   const catalog = createCatalogService({ clock, audit, masterKeys });

@@ -6,6 +6,8 @@ import { generateKeyPair, openUpdate } from '@tessera/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../src/db/test-helper.js';
 import type { Group } from '../src/modules/accounts/repository.js';
+import { systemRandom } from '../src/modules/accounts/secrets.js';
+import { formatTicketCode, newTicketCode } from '../src/modules/orders/ticket-code.js';
 import { anonymous, useTestApp } from '../src/testing/test-app.js';
 import {
   aFirmCode,
@@ -73,9 +75,14 @@ describeEachDatabase('activation gateway', (ctx) => {
       const second = await g.activate(new Device(), ticket.code);
       expect(second.status).toBe(409);
       expect(second.body.code).toBe('ticket_fully_activated');
-      const unknown = await g.activate(new Device(), 'ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ');
+      const unknown = await g.activate(new Device(), formatTicketCode(newTicketCode(systemRandom)));
       expect(unknown.status).toBe(404);
       expect(unknown.body.code).toBe('ticket_not_found');
+      // A mistyped code is caught by its check character before anything is looked up.
+      const typo = ticket.code.slice(0, 24) + (ticket.code[24] === '0' ? '1' : '0');
+      const mistyped = await g.activate(new Device(), typo);
+      expect(mistyped.status).toBe(400);
+      expect(mistyped.body).toMatchObject({ code: 'ticket_code_invalid', field: 'ticket' });
     });
 
     it('answers a malformed or tampered context with 400 naming the field, changing nothing', async () => {

@@ -15,6 +15,8 @@ import { expect } from 'vitest';
 import type { DatabaseContext } from '../../src/db/test-helper.js';
 import { isoTime, newId } from '../../src/db/transaction.js';
 import type { Group } from '../../src/modules/accounts/repository.js';
+import { systemRandom } from '../../src/modules/accounts/secrets.js';
+import { newTicketCode } from '../../src/modules/orders/ticket-code.js';
 import type { Actor, TestApp } from '../../src/testing/test-app.js';
 
 let firmCounter = 0;
@@ -100,11 +102,7 @@ export const aTicket = async (
   const at = isoTime(t.clock.now());
   const orderId = newId();
   const ticketId = newId();
-  const code = randomToken(20)
-    .replace(/[^A-Za-z0-9]/g, 'X')
-    .toUpperCase()
-    .slice(0, 25)
-    .padEnd(25, '7');
+  const code = newTicketCode(systemRandom);
   const row = await db
     .selectFrom('products')
     .select(['default_options', 'modules'])

@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ContainerTypeName, LicenseState, StepChannel } from '../../db/schema-licensing.js';
 import { type Executor, inTransaction, isoTime, newId, type Trx } from '../../db/transaction.js';
-import { canManageGroup, isIsvAdmin, type Principal } from '../accounts/policy.js';
+import { isIsvAdmin } from '../accounts/policy.js';
 import { auditActor, type Caller } from '../accounts/service.js';
 import { type AuditActor, type AuditLog, SYSTEM_ACTOR } from '../audit/service.js';
 import {
@@ -21,6 +21,7 @@ import type { Ledger } from '../containers/ledger.js';
 import type { Container, FirmItemRecord } from '../containers/repository.js';
 import * as containers from '../containers/repository.js';
 import type { EventSink } from '../events/service.js';
+import { canSeeTicket } from '../orders/policy.js';
 import { planStep } from './planner.js';
 import type { LicenseRecord, TicketRef } from './repository.js';
 import * as repo from './repository.js';
@@ -106,14 +107,6 @@ const manipulationDetected = (serial: string, reason: string) =>
     `Container ${serial} ${reason}. It is flagged "manipulation detected"; an administrator must resolve it.`,
     { serial },
   );
-
-export const canSeeTicket = (principal: Principal, ticket: TicketRef): boolean =>
-  isIsvAdmin(principal) ||
-  canManageGroup(principal, { path: ticket.groupPath }) ||
-  ticket.userId === principal.user.id ||
-  (ticket.userId === null &&
-    ticket.visibleToMembers &&
-    principal.memberships.some((m) => m.groupId === ticket.groupId));
 
 type Outcome<T> =
   | { ok: T }
@@ -276,7 +269,31 @@ export const createActivationService = (deps: ActivationDeps) => {
     return updates;
   };
 
-  /** The updates a blacklisted container gets at any contact: its lock, nothing it asked for. */
+  /**
+   * A blacklisted container gets nothing it asks for — only the update that locks it, carried by the refusal
+   * so the runtime can still apply it.
+   */
+  const lockInstead = async (
+    trx: Trx,
+    container: Container,
+    items: Map<number, FirmItemRecord>,
+    opened: OpenedContext,
+    actor: AuditActor,
+    who: GatewayCaller,
+    groupPath: string | null,
+  ) =>
+    enforcement(
+      await synchronize(trx, {
+        container,
+        items,
+        nonce: opened.context.nonce,
+        actor,
+        channel: who.channel,
+        groupPath,
+      }),
+      container.serial,
+    );
+
   const enforcement = (updates: IssuedUpdate[], serial: string) =>
     new TesseraError(
       'container_blacklisted',
@@ -390,15 +407,9 @@ export const createActivationService = (deps: ActivationDeps) => {
       let container = outcome.container;
       const actor = actorOf(who);
       if (container.status === 'blacklisted') {
-        const updates = await synchronize(trx, {
-          container,
-          items: outcome.items,
-          nonce: opened.context.nonce,
-          actor,
-          channel: who.channel,
-          groupPath: ticket.groupPath,
-        });
-        return { refused: enforcement(updates, serial) };
+        return {
+          refused: await lockInstead(trx, container, outcome.items, opened, actor, who, ticket.groupPath),
+        };
       }
       for (const license of selected) {
         if (license.preAssignedContainerId !== null && license.preAssignedContainerId !== container.id) {
@@ -508,15 +519,9 @@ export const createActivationService = (deps: ActivationDeps) => {
       const { container } = outcome;
       const actor = actorOf(who);
       if (container.status === 'blacklisted') {
-        const updates = await synchronize(trx, {
-          container,
-          items: outcome.items,
-          nonce: opened.context.nonce,
-          actor,
-          channel: who.channel,
-          groupPath: ticket.groupPath,
-        });
-        return { refused: enforcement(updates, serial) };
+        return {
+          refused: await lockInstead(trx, container, outcome.items, opened, actor, who, ticket.groupPath),
+        };
       }
       // Read after the contact: the context may just have confirmed these licenses.
       const all = await repo.licensesOfTicket(trx, ticket.id);
@@ -688,15 +693,9 @@ export const createActivationService = (deps: ActivationDeps) => {
       let { container } = outcome;
       const actor = actorOf(who);
       if (container.status === 'blacklisted') {
-        const updates = await synchronize(trx, {
-          container,
-          items: outcome.items,
-          nonce: opened.context.nonce,
-          actor,
-          channel: who.channel,
-          groupPath: ticket.groupPath,
-        });
-        return { refused: enforcement(updates, serial) };
+        return {
+          refused: await lockInstead(trx, container, outcome.items, opened, actor, who, ticket.groupPath),
+        };
       }
       if (container.groupId === null) {
         await containers.updateContainer(trx, container.id, { groupId: lost.groupId ?? ticket.groupId });

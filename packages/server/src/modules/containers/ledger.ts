@@ -159,6 +159,15 @@ export const createLedger = (deps: LedgerDeps) => {
     return { ...container, status: 'manipulation_detected' as const, statusReason: reason };
   };
 
+  /**
+   * What a confirmed step does to a ticket license: the states it leaves and reaches, and what it records.
+   * A license that has moved on meanwhile (withdrawn, reactivated elsewhere) is left alone.
+   */
+  const CONFIRMATIONS = {
+    activate: { from: 'collected', to: 'confirmed', action: 'license.confirmed', releases: false },
+    deactivate: { from: 'returning', to: 'returned', action: 'license.returned', releases: true },
+  } as const;
+
   /** Moves ticket licenses along for the steps a context proved applied. */
   const applyConfirmedEffects = async (
     trx: Trx,
@@ -171,70 +180,32 @@ export const createLedger = (deps: LedgerDeps) => {
     const groupPath = await licenses.groupPathOf(trx, container.groupId);
     for (const step of steps) {
       for (const effect of step.effects) {
-        if (effect.kind === 'activate' && effect.licenseId) {
+        if ((effect.kind === 'activate' || effect.kind === 'deactivate') && effect.licenseId) {
+          const rule = CONFIRMATIONS[effect.kind];
           const moved = await licenses.transitionLicense(
             trx,
             effect.licenseId,
             {
-              from: ['collected'],
+              from: [rule.from],
               containerId: container.id,
-              ...(effect.generation !== undefined ? { generation: effect.generation } : {}),
+              ...(effect.kind === 'activate' && effect.generation !== undefined
+                ? { generation: effect.generation }
+                : {}),
             },
-            { state: 'confirmed' },
+            { state: rule.to, ...(rule.releases ? { containerId: null } : {}) },
             at,
           );
-          if (moved) {
-            const data = {
-              serial: container.serial,
-              generation: effect.generation,
-              channel,
-              fromState: 'collected',
-              toState: 'confirmed',
-            };
-            await audit.record(trx, {
-              actor,
-              action: 'license.confirmed',
-              subject: { type: 'license', id: effect.licenseId },
-              groupPath,
-              data,
-            });
-            await events.emit(trx, {
-              type: 'license.confirmed',
-              subject: { type: 'license', id: effect.licenseId },
-              groupPath,
-              data,
-            });
-          }
-        } else if (effect.kind === 'deactivate' && effect.licenseId) {
-          const moved = await licenses.transitionLicense(
-            trx,
-            effect.licenseId,
-            { from: ['returning'], containerId: container.id },
-            { state: 'returned', containerId: null },
-            at,
-          );
-          if (moved) {
-            const data = {
-              serial: container.serial,
-              generation: effect.generation,
-              channel,
-              fromState: 'returning',
-              toState: 'returned',
-            };
-            await audit.record(trx, {
-              actor,
-              action: 'license.returned',
-              subject: { type: 'license', id: effect.licenseId },
-              groupPath,
-              data,
-            });
-            await events.emit(trx, {
-              type: 'license.returned',
-              subject: { type: 'license', id: effect.licenseId },
-              groupPath,
-              data,
-            });
-          }
+          if (!moved) continue;
+          const subject = { type: 'license', id: effect.licenseId };
+          const data = {
+            serial: container.serial,
+            generation: effect.generation,
+            channel,
+            fromState: rule.from,
+            toState: rule.to,
+          };
+          await audit.record(trx, { actor, action: rule.action, subject, groupPath, data });
+          await events.emit(trx, { type: rule.action, subject, groupPath, data });
         } else if (effect.kind === 'withdraw' && effect.licenseId) {
           await audit.record(trx, {
             actor,
