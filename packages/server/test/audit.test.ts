@@ -2,11 +2,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../src/db/test-helper.js';
-import { inTransaction } from '../src/db/transaction.js';
+import { batchedInserts, inTransaction, newId } from '../src/db/transaction.js';
 import { type Principal, SCOPES } from '../src/modules/accounts/policy.js';
 import { principalMemberships } from '../src/modules/accounts/repository.js';
 import { systemRandom } from '../src/modules/accounts/secrets.js';
 import { createAccountsService } from '../src/modules/accounts/service.js';
+import { SYSTEM_ACTOR } from '../src/modules/audit/service.js';
 import { anonymous, useTestApp } from '../src/testing/test-app.js';
 
 describeEachDatabase('audit log', (ctx) => {
@@ -42,9 +43,10 @@ describeEachDatabase('audit log', (ctx) => {
             },
           );
           createdId = group.id;
-          // Inside the transaction both rows exist (read through the transaction itself).
+          // Inside the transaction the change exists; its audit entry is queued in the same transaction and
+          // inserted with the transaction's other entries just before it commits.
           expect(
-            await trx.selectFrom('audit_events').select('id').where('subject_id', '=', group.id).execute(),
+            await trx.selectFrom('groups').select('id').where('id', '=', group.id).execute(),
           ).toHaveLength(1);
           throw new Error('crash after the change');
         }),
@@ -155,5 +157,64 @@ describeEachDatabase('audit log', (ctx) => {
       expect((await t.call(reader, 'GET', '/api/v1/audit-events')).json().code).toBe('insufficient_scope');
       expect((await t.call(anonymous, 'GET', '/api/v1/audit-events')).statusCode).toBe(401);
     });
+  });
+});
+
+describeEachDatabase('batched audit entries', (ctx) => {
+  const t = useTestApp(ctx);
+
+  it('inserts every entry of a transaction just before it commits', async () => {
+    const ids = Array.from({ length: 3 }, () => newId());
+    await inTransaction(ctx.database.db, async (trx) => {
+      for (const id of ids) {
+        await t.audit.record(trx, {
+          actor: SYSTEM_ACTOR,
+          action: 'test.batched',
+          subject: { type: 'test', id },
+        });
+      }
+    });
+    const stored = await ctx.database.db
+      .selectFrom('audit_events')
+      .select('subject_id')
+      .where('action', '=', 'test.batched')
+      .execute();
+    expect(stored.map((r) => r.subject_id).sort()).toEqual([...ids].sort());
+  });
+
+  it('rolls the whole transaction back when the batched insert fails at commit time', async () => {
+    const failing = batchedInserts<string>(async () => {
+      throw new Error('batched insert failed');
+    });
+    const name = `Rolled back ${newId()}`;
+    await expect(
+      inTransaction(ctx.database.db, async (trx) => {
+        await t.audit.record(trx, {
+          actor: SYSTEM_ACTOR,
+          action: 'test.rolled_back',
+          subject: { type: 'test', id: name },
+        });
+        await trx
+          .insertInto('groups')
+          .values({
+            id: newId(),
+            parent_id: t.root.id,
+            path: `${t.root.path}${newId()}/`,
+            name,
+            kind: 'customer',
+            external_id: null,
+            created_at: t.clock.now().toISOString(),
+            updated_at: t.clock.now().toISOString(),
+          })
+          .execute();
+        await failing(trx, 'row');
+      }),
+    ).rejects.toThrow('batched insert failed');
+    expect(
+      await ctx.database.db.selectFrom('groups').select('id').where('name', '=', name).execute(),
+    ).toEqual([]);
+    expect(
+      await ctx.database.db.selectFrom('audit_events').select('id').where('subject_id', '=', name).execute(),
+    ).toEqual([]);
   });
 });

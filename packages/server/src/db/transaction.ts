@@ -10,8 +10,43 @@ import type { Database } from './schema.js';
 export type Executor = Kysely<Database> | Transaction<Database>;
 export type Trx = Transaction<Database>;
 
+/** Work registered to run inside a transaction just before it commits (e.g. batched inserts). */
+const beforeCommit = new WeakMap<Trx, (() => Promise<void>)[]>();
+
 export const inTransaction = <T>(db: Kysely<Database>, work: (trx: Trx) => Promise<T>): Promise<T> =>
-  db.transaction().execute(work);
+  db.transaction().execute(async (trx) => {
+    beforeCommit.set(trx, []);
+    const result = await work(trx);
+    // Callbacks may register more callbacks; run them in order until none is left.
+    const pending = beforeCommit.get(trx) ?? [];
+    for (let i = 0; i < pending.length; i++) await pending[i]?.();
+    beforeCommit.delete(trx);
+    return result;
+  });
+
+/**
+ * Append-only rows written in batches: added rows are inserted together just before the transaction commits
+ * (one statement per table instead of one per row), so they commit with the change or not at all. Outside a
+ * transaction opened by inTransaction they are inserted at once.
+ */
+export const batchedInserts = <Row>(insert: (trx: Trx, rows: Row[]) => Promise<void>, chunk = 500) => {
+  const buffers = new WeakMap<Trx, Row[]>();
+  return async (trx: Trx, row: Row): Promise<void> => {
+    const callbacks = beforeCommit.get(trx);
+    if (!callbacks) return insert(trx, [row]);
+    let rows = buffers.get(trx);
+    if (!rows) {
+      const buffer: Row[] = [];
+      rows = buffer;
+      buffers.set(trx, buffer);
+      callbacks.push(async () => {
+        buffers.delete(trx);
+        for (let at = 0; at < buffer.length; at += chunk) await insert(trx, buffer.slice(at, at + chunk));
+      });
+    }
+    rows.push(row);
+  };
+};
 
 /** UUIDv7: opaque to clients, time-ordered, so ids double as cursor keys. */
 export const newId = (): string => uuidv7();

@@ -180,12 +180,14 @@ export const createActivationService = (deps: ActivationDeps) => {
       actor: AuditActor;
       channel: StepChannel;
       groupPath: string | null;
+      /** the container was registered by this very contact: nothing can be pre-assigned to it yet */
+      registered?: boolean;
     },
   ): Promise<IssuedUpdate[]> => {
     const { container } = request;
     const at = now();
     const preAssigned: LicenseRecord[] = [];
-    for (const license of await repo.licensesPreAssignedTo(trx, container.id)) {
+    for (const license of request.registered ? [] : await repo.licensesPreAssignedTo(trx, container.id)) {
       const moved = await repo.transitionLicense(
         trx,
         license.id,
@@ -250,7 +252,7 @@ export const createActivationService = (deps: ActivationDeps) => {
         containerId: container.id,
         predicted,
         blacklisted: container.status === 'blacklisted',
-        honeypotMarker: await catalog.honeypotMarker(trx),
+        honeypotMarker: container.status === 'blacklisted' ? await catalog.honeypotMarker(trx) : '',
         known,
         preAssigned: ofFirm(preAssigned),
         deactivations: ofFirm(request.deactivations),
@@ -478,6 +480,7 @@ export const createActivationService = (deps: ActivationDeps) => {
         actor,
         channel: who.channel,
         groupPath: ticket.groupPath,
+        registered: outcome.registered,
       });
       return { ok: { serial, updates, licenses: activations.map(view) } };
     });

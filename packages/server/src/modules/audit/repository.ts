@@ -29,21 +29,24 @@ export interface AuditFilter {
   to?: string | undefined;
 }
 
-export const insertAuditEvent = async (ex: Executor, event: AuditEvent): Promise<void> => {
+export const insertAuditEvents = async (ex: Executor, events: AuditEvent[]): Promise<void> => {
+  if (events.length === 0) return;
   await ex
     .insertInto('audit_events')
-    .values({
-      id: event.id,
-      at: event.at,
-      actor_user_id: event.actorUserId,
-      actor_token_id: event.actorTokenId,
-      action: event.action,
-      subject_type: event.subjectType,
-      subject_id: event.subjectId,
-      group_path: event.groupPath,
-      data: JSON.stringify(event.data),
-      request_id: event.requestId,
-    })
+    .values(
+      events.map((event) => ({
+        id: event.id,
+        at: event.at,
+        actor_user_id: event.actorUserId,
+        actor_token_id: event.actorTokenId,
+        action: event.action,
+        subject_type: event.subjectType,
+        subject_id: event.subjectId,
+        group_path: event.groupPath,
+        data: JSON.stringify(event.data),
+        request_id: event.requestId,
+      })),
+    )
     .execute();
 };
 

@@ -3,10 +3,10 @@
 // every event, a group admin sees the events recorded against groups in the subtree it manages.
 
 import type { Clock } from '@tessera/core';
-import { type Executor, isoTime, newId, type Trx } from '../../db/transaction.js';
+import { batchedInserts, type Executor, isoTime, newId, type Trx } from '../../db/transaction.js';
 import { type Page, type PageRequest, toPage } from '../../http/pagination.js';
 import { forbidden, isAnyAdmin, isIsvAdmin, managedPaths, type Principal } from '../accounts/policy.js';
-import { type AuditEvent, type AuditFilter, insertAuditEvent, listAuditEvents } from './repository.js';
+import { type AuditEvent, type AuditFilter, insertAuditEvents, listAuditEvents } from './repository.js';
 
 /** Who did it: taken from the request's principal; all null for the system itself (bootstrap, jobs). */
 export interface AuditActor {
@@ -38,9 +38,12 @@ export interface AuditLog {
   ): Promise<Page<AuditEvent>>;
 }
 
+// Entries of one transaction are inserted together just before it commits.
+const appendAuditEvent = batchedInserts<AuditEvent>(insertAuditEvents);
+
 export const createAuditLog = (clock: Clock): AuditLog => ({
   record: async (trx, entry) => {
-    await insertAuditEvent(trx, {
+    await appendAuditEvent(trx, {
       id: newId(),
       at: isoTime(clock.now()),
       actorUserId: entry.actor.userId,

@@ -47,7 +47,13 @@ export interface LedgerDeps {
 }
 
 export type ContactOutcome =
-  | { kind: 'ok'; container: Container; items: Map<number, FirmItemRecord> }
+  | {
+      kind: 'ok';
+      container: Container;
+      items: Map<number, FirmItemRecord>;
+      /** true when this contact registered the container: Central has nothing else on record for it */
+      registered: boolean;
+    }
   | { kind: 'manipulation'; container: Container; firmCode: number; reason: string };
 
 const SERIAL_TYPES: Record<string, ContainerTypeName> = { '130': 'machine', '3': 'portable', '128': 'cloud' };
@@ -296,7 +302,10 @@ export const createLedger = (deps: LedgerDeps) => {
       );
     }
 
-    const known = new Map((await repo.findFirmItems(trx, container.id)).map((item) => [item.firmCode, item]));
+    // A container registered just now has no firm items at Central yet.
+    const known = new Map(
+      (registered ? [] : await repo.findFirmItems(trx, container.id)).map((item) => [item.firmCode, item]),
+    );
     // Check every firm item the request needs, and every one Central has issued steps for.
     const interest = new Set<number>([...options.firmCodes, ...known.keys()]);
     const items = new Map<number, FirmItemRecord>();
@@ -313,18 +322,24 @@ export const createLedger = (deps: LedgerDeps) => {
         }
         continue;
       }
-      let item = known.get(firmCode);
-      const isNew = item === undefined;
-      if (!item) item = defaultItem(container.id, firmCode);
-      const expected =
-        reported.fuc < item.confirmedFuc ? undefined : await predictedAt(trx, item, reported.fuc);
+      const existing = known.get(firmCode);
+      const isNew = existing === undefined;
+      const item = existing ?? defaultItem(container.id, firmCode);
+      // The steps this context proves, fetched once: the last one's state is what the container must report.
+      let proven: StepRecord[] = [];
+      let expected: FirmItemSnapshot | undefined;
+      if (reported.fuc > item.confirmedFuc && reported.fuc <= item.issuedFuc) {
+        proven = await repo.findSteps(trx, item, { after: item.confirmedFuc, upTo: reported.fuc });
+        const last = proven[proven.length - 1];
+        expected = last?.toFuc === reported.fuc ? last.snapshotAfter : undefined;
+      } else if (reported.fuc >= item.confirmedFuc) {
+        expected = await predictedAt(trx, item, reported.fuc);
+      }
       if (!expected || !sameSnapshot(expected, reported)) {
         // Keep what the container claims: the person resolving the flag decides on exactly this state.
-        await repo.updateFirmItem(trx, item, {
-          reportedFuc: reported.fuc,
-          reportedSnapshot: reported,
-          reportedAt: at,
-        });
+        const claim = { reportedFuc: reported.fuc, reportedSnapshot: reported, reportedAt: at };
+        if (isNew) await repo.insertFirmItem(trx, { ...item, ...claim });
+        else await repo.updateFirmItem(trx, item, claim);
         const reason =
           reported.fuc < item.confirmedFuc
             ? `reports FUC ${reported.fuc} for firm code ${firmCode}, below FUC ${item.confirmedFuc} it already confirmed (an older copy of the container)`
@@ -338,8 +353,7 @@ export const createLedger = (deps: LedgerDeps) => {
           container: await flag(trx, container, firmCode, reason, options.actor),
         };
       }
-      if (reported.fuc > item.confirmedFuc) {
-        const proven = await repo.findSteps(trx, item, { after: item.confirmedFuc, upTo: reported.fuc });
+      if (proven.length > 0) {
         await repo.confirmSteps(
           trx,
           proven.filter((s) => s.confirmedAt === null).map((s) => s.id),
@@ -373,7 +387,12 @@ export const createLedger = (deps: LedgerDeps) => {
       });
     }
     if (!registered) await repo.updateContainer(trx, container.id, { lastContactAt: at });
-    return { kind: 'ok', container: { ...container, lastContactAt: at }, items };
+    return {
+      kind: 'ok',
+      container: { ...container, lastContactAt: at },
+      items,
+      registered: registered === true,
+    };
   };
 
   /** Central's record of a firm item, created empty when Central has not programmed it yet. */
