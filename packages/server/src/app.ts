@@ -14,6 +14,7 @@ import { registerAuthentication } from './http/authenticate.js';
 import { registerHealth } from './http/health.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
+import { DEFAULT_PORTAL_DIR, registerPortal } from './http/portal.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { registerRequestIdEcho, requestIdOf } from './http/request-id.js';
 import { createAuthentication } from './modules/accounts/authentication.js';
@@ -62,6 +63,8 @@ export interface AppOptions {
   random?: Random;
   /** The master keys sealing secrets in the database; omitted = a random key for this app only (tests). */
   masterKeys?: MasterKeys;
+  /** The built portal served at `/`; null = the "portal not built" page. Default: packages/portal/dist. */
+  portalDir?: string | null;
 }
 
 export const buildApp = async ({
@@ -71,6 +74,7 @@ export const buildApp = async ({
   logger,
   random = systemRandom,
   masterKeys = { current: new Uint8Array(random.bytes(MASTER_KEY_BYTES)), previous: [] },
+  portalDir = DEFAULT_PORTAL_DIR,
 }: AppOptions): Promise<FastifyInstance> => {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
@@ -158,5 +162,6 @@ export const buildApp = async ({
     },
     { prefix: '/api/v1' },
   );
+  await registerPortal(app, { dir: portalDir });
   return app;
 };
