@@ -400,7 +400,7 @@ describe.skipIf(!chromiumAvailable)('portal in Chromium (skipped when /usr/bin/c
         ['reports', '/reports', 'Activations per day'],
         ['settings', '/settings', 'Default policies'],
         ['users-and-groups', '/admin/groups', 'Members'],
-        ['api-tokens', '/admin/api-tokens', 'API tokens'],
+        ['api-tokens', '/admin/api-tokens', 'Token starts with'],
         ['webhooks', '/admin/webhooks', 'No webhooks'],
         ['audit-log', '/admin/audit', 'license.activated'],
       ];

@@ -56,6 +56,7 @@ export const Mono = ({ children }: { children: string }) => (
 export const SecretValue = ({ value, label }: { value: string; label: string }) => (
   <Code
     block
+    role="group"
     aria-label={label}
     style={{ position: 'relative', paddingRight: 44, wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}
   >

@@ -8,7 +8,7 @@ import type { ReactNode } from 'react';
 import { errorSentence } from '../api/problem.js';
 
 export const LoadingBlock = ({ rows = 4, label = 'Loading…' }: { rows?: number; label?: string }) => (
-  <Stack gap="xs" aria-busy="true" aria-label={label}>
+  <Stack gap="xs" role="status" aria-busy="true" aria-label={label}>
     {Array.from({ length: rows }, (_, i) => (
       // biome-ignore lint/suspicious/noArrayIndexKey: placeholders have no identity
       <Skeleton key={i} height={28} radius="sm" />
@@ -17,8 +17,8 @@ export const LoadingBlock = ({ rows = 4, label = 'Loading…' }: { rows?: number
 );
 
 export const PageLoader = () => (
-  <Center h={240} aria-busy="true">
-    <Loader aria-label="Loading" />
+  <Center h={240} role="status" aria-busy="true" aria-label="Loading">
+    <Loader />
   </Center>
 );
 

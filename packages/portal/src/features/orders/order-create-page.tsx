@@ -154,7 +154,7 @@ export const OrderCreatePage = () => {
         },
       );
     },
-    () => setError('Some fields need attention; they are marked below.'),
+    () => setError(null),
   );
 
   return (
@@ -167,6 +167,11 @@ export const OrderCreatePage = () => {
           {error ? (
             <Alert color="red" role="alert">
               {error}
+            </Alert>
+          ) : null}
+          {Object.keys(form.errors).length > 0 && error === null ? (
+            <Alert color="red" role="alert">
+              Some fields need attention; they are marked below.
             </Alert>
           ) : null}
           <Paper withBorder p="lg" radius="md">

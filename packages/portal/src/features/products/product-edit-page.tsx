@@ -379,7 +379,7 @@ export const ProductEditPage = () => {
         );
       }
     },
-    () => setError('Some fields need attention; they are marked below.'),
+    () => setError(null),
   );
 
   const values = form.getValues();
@@ -418,6 +418,11 @@ export const ProductEditPage = () => {
           {error ? (
             <Alert color="red" role="alert">
               {error}
+            </Alert>
+          ) : null}
+          {Object.keys(form.errors).length > 0 && error === null ? (
+            <Alert color="red" role="alert">
+              Some fields need attention; they are marked below.
             </Alert>
           ) : null}
           {archived ? (

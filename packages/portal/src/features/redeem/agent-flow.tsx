@@ -167,7 +167,7 @@ export const AgentContainerPicker = ({
         </Menu>
       </Group>
       {agent.containers.isPending ? (
-        <Loader size="xs" aria-label="Loading containers" />
+        <Loader size="xs" role="status" aria-label="Loading containers" />
       ) : list.length === 0 ? (
         <Text size="sm" c="dimmed">
           No container yet. Create one to hold the licenses.
@@ -222,7 +222,7 @@ const StepIcon = ({ state }: { state: StepState }) =>
       <IconX size={12} aria-label="failed" />
     </ThemeIcon>
   ) : state === 'running' ? (
-    <Loader size={18} aria-label="running" />
+    <Loader size={18} role="img" aria-label="running" />
   ) : (
     <ThemeIcon color="gray" variant="light" size={20} radius="xl">
       <IconCircleDashed size={12} aria-label="to do" />

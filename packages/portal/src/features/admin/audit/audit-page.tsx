@@ -2,7 +2,7 @@
 // cursor paging. ISV admins see everything, group admins their subtree.
 
 import '@mantine/dates/styles.css';
-import { Code, Group, Select, Table, Text, TextInput } from '@mantine/core';
+import { Code, Select, SimpleGrid, Table, Text, TextInput } from '@mantine/core';
 import { DateTimePicker } from '@mantine/dates';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
@@ -59,7 +59,7 @@ export const AuditPage = () => {
       title="Audit log"
       description="Every change in Central, written in the same transaction as the change itself."
     >
-      <Group gap="md" align="flex-end" wrap="wrap">
+      <SimpleGrid cols={{ base: 2, sm: 3, xl: 6 }} spacing="md">
         <Select
           label="Subject type"
           placeholder="Any"
@@ -68,38 +68,27 @@ export const AuditPage = () => {
           onChange={setSubjectType}
           clearable
           searchable
-          w={180}
         />
         <TextInput
           label="Subject id"
           value={subjectIdInput}
           onChange={(e) => setSubjectId(e.currentTarget.value)}
-          w={220}
         />
         <TextInput
           label="Action"
           placeholder="e.g. license.activated"
           value={actionInput}
           onChange={(e) => setAction(e.currentTarget.value)}
-          w={200}
         />
         <TextInput
           label="Actor (user id)"
           value={actorInput}
           onChange={(e) => setActor(e.currentTarget.value)}
           error={actorValid ? undefined : 'A user id looks like 0190f3c2-…'}
-          w={220}
         />
-        <DateTimePicker
-          label="From"
-          placeholder="Any time"
-          value={from}
-          onChange={setFrom}
-          clearable
-          w={200}
-        />
-        <DateTimePicker label="Until" placeholder="Now" value={to} onChange={setTo} clearable w={200} />
-      </Group>
+        <DateTimePicker label="From" placeholder="Any time" value={from} onChange={setFrom} clearable />
+        <DateTimePicker label="Until" placeholder="Now" value={to} onChange={setTo} clearable />
+      </SimpleGrid>
       <QueryView
         query={events}
         isEmpty={(d) => d.items.length === 0}
@@ -150,6 +139,7 @@ export const AuditPage = () => {
                           <Code
                             block
                             tabIndex={0}
+                            role="region"
                             aria-label="Event data"
                             style={{ maxHeight: 96, overflow: 'auto', fontSize: 11 }}
                           >
