@@ -121,6 +121,7 @@ describe.skipIf(!chromiumAvailable)('portal in Chromium (skipped when /usr/bin/c
     let browser: Browser;
     let work: string;
     let agentChild: ChildProcess | undefined;
+    let agentUrl = '';
     const sessions: UserSession[] = [];
     const ids = { rootGroupId: '', groupA: '', groupB: '' };
     const codes: string[] = [];
@@ -309,6 +310,7 @@ describe.skipIf(!chromiumAvailable)('portal in Chromium (skipped when /usr/bin/c
       const agentHome = join(work, 'agent-home');
       const agent = await startAgent(agentHome, central.url);
       agentChild = agent.child;
+      agentUrl = agent.url;
 
       const customer = await session();
       const { page } = customer;
@@ -349,6 +351,33 @@ describe.skipIf(!chromiumAvailable)('portal in Chromium (skipped when /usr/bin/c
       await expect.poll(() => row.locator('[data-state]').getAttribute('data-state')).toBe('returned');
       expect(unexpectedProblems(customer, expectedNetworkNoise)).toEqual([]);
     }, 120_000);
+
+    it('moves a lost container’s license into a new container online, within the policy', async () => {
+      const customer = await session();
+      const { page } = customer;
+      await signIn(page, central.url, 'alice@contoso.example', PASSWORD);
+      await page.goto(`${central.url}/my-tickets/${codes[0]}`);
+      const row = page.getByTestId('ticket-licenses').locator('tbody tr').first();
+      const lostSerial = ((await row.locator('td').nth(3).textContent()) ?? '').trim();
+      expect(lostSerial).toMatch(/^3-/);
+      await page.getByRole('tab', { name: 'Lost container' }).click();
+      await choose(page, 'Lost container', lostSerial);
+      await page.getByText('Online with tessera agent').click();
+      await page.getByLabel('Agent address').fill(agentUrl);
+      await page.getByRole('button', { name: 'Connect' }).click();
+      await page.getByText('Connected to tessera agent').waitFor();
+      await page.getByRole('button', { name: 'New container' }).click();
+      await page.getByRole('menuitem', { name: /Portable container/ }).click();
+      const replacement = page.getByRole('radio', { name: /portable/ });
+      await expect.poll(() => replacement.isChecked()).toBe(true);
+      const newSerial = (await replacement.getAttribute('value')) ?? '';
+      await page.getByRole('button', { name: 'Reactivate online' }).click();
+      await page.getByText(`Central has the receipt from container`).waitFor({ timeout: 30_000 });
+      await expect.poll(async () => (await row.textContent()) ?? '').toContain(newSerial);
+      expect(await row.locator('td').nth(4).textContent()).toBe('2');
+      await shot(page, 'redeem-reactivated');
+      expect(unexpectedProblems(customer, expectedNetworkNoise)).toEqual([]);
+    }, 90_000);
 
     it("keeps another customer's tickets out of sight, in the UI and in the API", async () => {
       const invitation = await central.api<{ token: string }>(
@@ -441,9 +470,11 @@ describe.skipIf(!chromiumAvailable)('portal in Chromium (skipped when /usr/bin/c
       await page.getByRole('link', { name: codes[0], exact: true }).click();
       await page.getByText('Your session expired.').waitFor();
       await page.waitForURL(/\/sign-in\?expired=1&next=/);
-      await page.getByLabel('E-mail address').fill('alice@contoso.example');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      // Keyboard only: the e-mail field has focus, Tab moves on, Enter submits.
+      await page.keyboard.type('alice@contoso.example');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(PASSWORD);
+      await page.keyboard.press('Enter');
       await page.waitForURL(new RegExp(`/my-tickets/${codes[0]}$`));
       const expired401: Expected = (p) => expectedNetworkNoise(p) || /status of 401/.test(p.text);
       expect(unexpectedProblems(customer, expired401)).toEqual([]);

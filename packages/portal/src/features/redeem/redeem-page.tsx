@@ -257,10 +257,12 @@ export const RedeemPage = () => {
     >
       <QueryView query={query}>
         {(ticket) => (
-          <Stack gap="lg">
-            <Redeem ticket={ticket} />
-            <TicketView ticket={ticket} vendor={false} showHistory={roles.isGroupAdmin} />
-          </Stack>
+          <TicketView
+            ticket={ticket}
+            vendor={false}
+            showHistory={roles.isGroupAdmin}
+            actions={<Redeem ticket={ticket} />}
+          />
         )}
       </QueryView>
     </Page>

@@ -82,10 +82,13 @@ export const TicketView = ({
   ticket,
   vendor,
   showHistory = true,
+  actions,
 }: {
   ticket: Ticket;
   vendor: boolean;
   showHistory?: boolean;
+  /** Shown between the licenses and the history (the customer's redeem panel). */
+  actions?: React.ReactNode;
 }) => {
   const [selected, setSelected] = useState<string | null>(ticket.licenses[0]?.id ?? null);
   useEffect(() => {
@@ -180,6 +183,7 @@ export const TicketView = ({
           </Table>
         </Table.ScrollContainer>
       </Radio.Group>
+      {actions}
       {selected && showHistory ? (
         <Card withBorder radius="md">
           <Title order={3} size="h5" mb="md">
