@@ -88,6 +88,26 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
   };
 
   const gateway = { tags: ['gateway'], security: [] };
+  /** Gateway answers: the result, the problems, and a 409 that may still carry a lock update. */
+  const answers = (...problems: number[]) => ({
+    200: s.gatewayResponse,
+    ...problemResponses(...problems),
+    409: s.refusalWithUpdatesSchema,
+  });
+  /** Runs a gateway call for a ticket: per-ticket limit first, and a blacklisted container's lock delivered. */
+  const forTicket = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ticket: string,
+    call: () => Promise<GatewayResult>,
+  ) => {
+    limitTicket(ticket);
+    try {
+      return present(await call());
+    } catch (error) {
+      return refusalWithUpdates(error, request, reply);
+    }
+  };
 
   api.post(
     '/gateway/activate',
@@ -97,21 +117,14 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
         ...gateway,
         summary: 'Activate a ticket’s licenses into the container of a context → update',
         body: s.activateBody,
-        response: {
-          200: s.gatewayResponse,
-          ...problemResponses(400, 403, 404, 429),
-          409: s.refusalWithUpdatesSchema,
-        },
+        response: answers(400, 403, 404, 429),
       },
     },
     async (request, reply) => {
-      limitTicket(request.body.ticket);
-      try {
-        const { channel, ...input } = request.body;
-        return present(await activation.activate(input, await who(request, channel)));
-      } catch (error) {
-        return refusalWithUpdates(error, request, reply);
-      }
+      const { channel, ...input } = request.body;
+      return forTicket(request, reply, input.ticket, async () =>
+        activation.activate(input, await who(request, channel)),
+      );
     },
   );
 
@@ -123,11 +136,7 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
         ...gateway,
         summary: 'Confirm what a container holds after an import (a receipt is a context)',
         body: s.receiptBody,
-        response: {
-          200: s.gatewayResponse,
-          ...problemResponses(400, 403, 429),
-          409: s.refusalWithUpdatesSchema,
-        },
+        response: answers(400, 403, 429),
       },
     },
     async (request) =>
@@ -144,21 +153,14 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
         ...gateway,
         summary: 'Return a ticket’s licenses from the container of a context → update that removes them',
         body: s.deactivateBody,
-        response: {
-          200: s.gatewayResponse,
-          ...problemResponses(400, 403, 404, 429),
-          409: s.refusalWithUpdatesSchema,
-        },
+        response: answers(400, 403, 404, 429),
       },
     },
     async (request, reply) => {
-      limitTicket(request.body.ticket);
-      try {
-        const { channel, ...input } = request.body;
-        return present(await activation.deactivate(input, await who(request, channel)));
-      } catch (error) {
-        return refusalWithUpdates(error, request, reply);
-      }
+      const { channel, ...input } = request.body;
+      return forTicket(request, reply, input.ticket, async () =>
+        activation.deactivate(input, await who(request, channel)),
+      );
     },
   );
 
@@ -170,11 +172,7 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
         ...gateway,
         summary: 'Whatever is pending for the container of a context (auto update), or update: null',
         body: s.updatesBody,
-        response: {
-          200: s.gatewayResponse,
-          ...problemResponses(400, 403, 429),
-          409: s.refusalWithUpdatesSchema,
-        },
+        response: answers(400, 403, 429),
       },
     },
     async (request) =>
@@ -196,21 +194,14 @@ export const registerActivationRoutes = (app: FastifyInstance, deps: ActivationR
         summary: 'Re-issue a lost container’s licenses of this ticket into a new container (next generation)',
         params: s.ticketParams,
         body: s.reactivateBody,
-        response: {
-          200: s.gatewayResponse,
-          ...problemResponses(400, 403, 404, 429),
-          409: s.refusalWithUpdatesSchema,
-        },
+        response: answers(400, 403, 404, 429),
       },
     },
     async (request, reply) => {
-      limitTicket(request.params.code);
-      try {
-        const { channel, ...input } = request.body;
-        return present(await activation.reactivate(request.params.code, input, await who(request, channel)));
-      } catch (error) {
-        return refusalWithUpdates(error, request, reply);
-      }
+      const { channel, ...input } = request.body;
+      return forTicket(request, reply, request.params.code, async () =>
+        activation.reactivate(request.params.code, input, await who(request, channel)),
+      );
     },
   );
 
