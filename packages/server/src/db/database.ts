@@ -3,11 +3,15 @@
 // dialect differences stay here and in the migrations.
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+
+const require = createRequire(import.meta.url);
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -45,6 +49,7 @@ const openSqlite = async (file: string): Promise<DatabaseHandle> => {
   connection.pragma('busy_timeout = 5000');
   connection.pragma('synchronous = NORMAL');
   cachePreparedStatements(connection);
+  const checkpointer = startCheckpointer(connection, file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
   let closed = false;
   return {
@@ -58,7 +63,55 @@ const openSqlite = async (file: string): Promise<DatabaseHandle> => {
     close: async () => {
       if (closed) return;
       closed = true;
+      await checkpointer.stop();
       await db.destroy();
+    },
+  };
+};
+
+const CHECKPOINT_INTERVAL_MS = 250;
+
+/**
+ * WAL checkpoints copy committed pages into the database file and fsync it — with automatic checkpoints that
+ * work lands on whichever commit crosses the threshold, on the thread serving requests. Here a worker thread
+ * with its own connection checkpoints in the background (PASSIVE: it never blocks a writer), so commits only
+ * append to the WAL. If the worker cannot start, SQLite's automatic checkpoints stay on.
+ */
+const startCheckpointer = (connection: SqliteDatabase.Database, file: string) => {
+  let worker: Worker;
+  try {
+    worker = new Worker(
+      `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const Database = require(workerData.module);
+      const db = new Database(workerData.file);
+      db.pragma('busy_timeout = 5000');
+      const timer = setInterval(() => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} }, workerData.interval);
+      parentPort.on('message', () => {
+        clearInterval(timer);
+        try { db.pragma('wal_checkpoint(TRUNCATE)'); } catch {}
+        db.close();
+        parentPort.close();
+      });
+      `,
+      {
+        eval: true,
+        workerData: { file, interval: CHECKPOINT_INTERVAL_MS, module: require.resolve('better-sqlite3') },
+      },
+    );
+  } catch {
+    return { stop: async () => {} };
+  }
+  worker.unref();
+  connection.pragma('wal_autocheckpoint = 0');
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.once('error', () => {
+    connection.pragma('wal_autocheckpoint = 1000');
+  });
+  return {
+    stop: async () => {
+      worker.postMessage('stop');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     },
   };
 };
