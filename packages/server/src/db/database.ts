@@ -2,6 +2,7 @@
 // PostgreSQL (pg Pool) when a URL is given. Everything above this file sees the same Kysely<Database>;
 // dialect differences stay here and in the migrations.
 
+import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -163,6 +164,7 @@ const openPostgres = async (options: {
   // An idle client that loses its connection emits 'error' on the pool; without a listener that kills
   // the process. The next query reconnects, and /readyz reports the outage meanwhile.
   pool.on('error', () => {});
+  pool.on('connect', prepareStatementsOn);
   try {
     const client = await pool.connect();
     client.release();
@@ -184,6 +186,35 @@ const openPostgres = async (options: {
       closed = true;
       await db.destroy();
     },
+  };
+};
+
+/**
+ * PostgreSQL parses and plans every unnamed statement anew — for Central's short statements that is most of
+ * the server's work. Naming each parameterized statement by its text lets every connection prepare it once
+ * and reuse the plan (the same few hundred texts recur). Statements without parameters (DDL, BEGIN,
+ * COMMIT) stay unnamed.
+ */
+const MAX_PREPARED_PER_CONNECTION = 1000;
+
+const prepareStatementsOn = (client: pg.PoolClient): void => {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const names = new Map<string, string>();
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (
+    text: unknown,
+    values?: unknown,
+    ...rest: unknown[]
+  ) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0)
+      return query(text, values, ...rest);
+    let name = names.get(text);
+    if (name === undefined) {
+      // Texts that vary with a list's length (IN lists, multi-row inserts) could grow without end: cap them.
+      if (names.size >= MAX_PREPARED_PER_CONNECTION) return query(text, values, ...rest);
+      name = `t${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+      names.set(text, name);
+    }
+    return query({ name, text, values }, ...rest);
   };
 };
 
