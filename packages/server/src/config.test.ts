@@ -33,7 +33,22 @@ describe('loadConfig', () => {
       dialect: 'postgres',
       url: 'postgres://u:p@db:5432/tessera',
       poolSize: 4,
+      preparedStatements: true,
     });
+  });
+
+  it('turns prepared statements off for PgBouncer in transaction mode with DATABASE_PREPARED_STATEMENTS=0', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/tessera',
+      DATABASE_PREPARED_STATEMENTS: '0',
+    });
+    expect(config.database).toMatchObject({ dialect: 'postgres', preparedStatements: false });
+    expect(() =>
+      loadConfig({
+        DATABASE_URL: 'postgres://u:p@db:5432/tessera',
+        DATABASE_PREPARED_STATEMENTS: 'sometimes',
+      }),
+    ).toThrow(/DATABASE_PREPARED_STATEMENTS/);
   });
 
   it.each([

@@ -11,7 +11,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export type DatabaseConfig =
   | { dialect: 'sqlite'; file: string }
-  | { dialect: 'postgres'; url: string; poolSize: number };
+  | { dialect: 'postgres'; url: string; poolSize: number; preparedStatements: boolean };
 
 export interface Config {
   port: number;
@@ -60,6 +60,7 @@ export const VARIABLES = [
   'TESSERA_DATA_DIR',
   'DATABASE_URL',
   'DATABASE_POOL_SIZE',
+  'DATABASE_PREPARED_STATEMENTS',
   'LOG_LEVEL',
   'TESSERA_ADMIN_EMAIL',
   'TESSERA_ADMIN_PASSWORD',
@@ -163,7 +164,12 @@ const databaseFrom = (raw: Raw, dataDir: string): DatabaseConfig => {
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new ConfigError('DATABASE_URL', `must be a postgres:// URL (got ${parsed.protocol}//…)`);
   }
-  return { dialect: 'postgres', url, poolSize };
+  return {
+    dialect: 'postgres',
+    url,
+    poolSize,
+    preparedStatements: flag('DATABASE_PREPARED_STATEMENTS', raw.DATABASE_PREPARED_STATEMENTS, true),
+  };
 };
 
 const trustProxyFrom = (raw: string | undefined): Config['trustProxy'] => {

@@ -66,7 +66,12 @@ export const openConfiguredDatabase = async (config: Config): Promise<DatabaseHa
     }
   }
   try {
-    return await createDatabase({ dialect: 'postgres', url: database.url, poolSize: database.poolSize });
+    return await createDatabase({
+      dialect: 'postgres',
+      url: database.url,
+      poolSize: database.poolSize,
+      preparedStatements: database.preparedStatements,
+    });
   } catch (error) {
     throw new StartupError(
       `configuration error: DATABASE_URL: cannot connect to PostgreSQL at ${describeUrl(database.url)}: ${reason(error)}`,

@@ -33,7 +33,14 @@ export interface DatabaseHandle {
 
 export type DatabaseOptions =
   | { dialect: 'sqlite'; file: string }
-  | { dialect: 'postgres'; url: string; poolSize: number; connectTimeoutMs?: number };
+  | {
+      dialect: 'postgres';
+      url: string;
+      poolSize: number;
+      connectTimeoutMs?: number;
+      /** name statements so each connection prepares them once (off behind PgBouncer in transaction mode) */
+      preparedStatements?: boolean;
+    };
 
 export const SQLITE_FILE_NAME = 'tessera.db';
 
@@ -153,6 +160,7 @@ const openPostgres = async (options: {
   url: string;
   poolSize: number;
   connectTimeoutMs?: number;
+  preparedStatements?: boolean;
 }): Promise<DatabaseHandle> => {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -164,7 +172,7 @@ const openPostgres = async (options: {
   // An idle client that loses its connection emits 'error' on the pool; without a listener that kills
   // the process. The next query reconnects, and /readyz reports the outage meanwhile.
   pool.on('error', () => {});
-  pool.on('connect', prepareStatementsOn);
+  if (options.preparedStatements !== false) pool.on('connect', prepareStatementsOn);
   try {
     const client = await pool.connect();
     client.release();
