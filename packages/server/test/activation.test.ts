@@ -480,3 +480,57 @@ describeEachDatabase('gateway rate limits', (ctx) => {
     expect(answers).toEqual([200, 200, 200, 429]);
   });
 });
+
+describeEachDatabase('orders pre-assigned to a container', (ctx) => {
+  const t = useTestApp(ctx);
+  const g = gateway(t);
+
+  it('delivers to the named container at its first contact, and with its key pinned no other container can claim the serial', async () => {
+    const firmCode = await aFirmCode(t);
+    const product = await aProduct(t, firmCode);
+    const customer = await t.aGroup({ kind: 'customer' });
+    const device = new Device();
+    const ordered = await t.call(t.isvAdmin, 'POST', '/api/v1/orders', {
+      customerGroupId: customer.id,
+      items: [{ sku: product.sku, quantity: 1 }],
+      containerSerial: device.serial,
+      containerKey: device.key.publicKey,
+    });
+    expect(ordered.statusCode, ordered.body).toBe(201);
+    const licenseId = ordered.json().tickets[0].licenses[0].id as string;
+
+    const impostor = new Device(device.serial, generateKeyPair());
+    const stolen = await g.updates(impostor);
+    expect(stolen.status).toBe(403);
+    expect(stolen.body.code).toBe('container_key_mismatch');
+
+    const delivered = await g.updates(device);
+    expect(delivered.status).toBe(200);
+    await g.apply(device, delivered.body);
+    expect(device.holds(firmCode)).toEqual([{ id: licenseId, generation: 1 }]);
+    expect((await licenseRow(ctx, licenseId)).state).toBe('confirmed');
+  });
+
+  it('refuses a key for a serial Central knows with another key, and a key without a serial', async () => {
+    const firmCode = await aFirmCode(t);
+    const product = await aProduct(t, firmCode);
+    const customer = await t.aGroup({ kind: 'customer' });
+    const device = new Device();
+    await g.apply(device, (await g.activate(device, (await aTicket(ctx, t, product, customer)).code)).body);
+    const mismatch = await t.call(t.isvAdmin, 'POST', '/api/v1/orders', {
+      customerGroupId: customer.id,
+      items: [{ sku: product.sku, quantity: 1 }],
+      containerSerial: device.serial,
+      containerKey: generateKeyPair().publicKey,
+    });
+    expect(mismatch.statusCode).toBe(409);
+    expect(mismatch.json()).toMatchObject({ code: 'container_key_conflict', field: 'containerKey' });
+    const keyOnly = await t.call(t.isvAdmin, 'POST', '/api/v1/orders', {
+      customerGroupId: customer.id,
+      items: [{ sku: product.sku, quantity: 1 }],
+      containerKey: device.key.publicKey,
+    });
+    expect(keyOnly.statusCode).toBe(400);
+    expect(keyOnly.json().field).toBe('containerKey');
+  });
+});

@@ -3297,6 +3297,8 @@ export type paths = {
                             /** @description whether every member of the group sees the tickets; default: true without userId, false with */
                             visibleToMembers?: boolean;
                         };
+                        /** @description the public key of containerSerial (from its context); when given, only that container can collect the pre-assigned licenses */
+                        containerKey?: string;
                         /** @description pre-assign the order's licenses to this container; they arrive at its next contact */
                         containerSerial?: string;
                         /** @description the customer number the ERP knows the group by (its externalId) */
@@ -3499,6 +3501,8 @@ export type paths = {
                                 /** @description whether every member of the group sees the tickets; default: true without userId, false with */
                                 visibleToMembers?: boolean;
                             };
+                            /** @description the public key of containerSerial (from its context); when given, only that container can collect the pre-assigned licenses */
+                            containerKey?: string;
                             /** @description pre-assign the order's licenses to this container; they arrive at its next contact */
                             containerSerial?: string;
                             /** @description the customer number the ERP knows the group by (its externalId) */

@@ -100,6 +100,7 @@ export const PROBLEM_STATUS: Record<string, number> = {
   product_archived: 409,
   concurrent_update: 409,
   context_replayed: 409,
+  container_key_conflict: 409,
 };
 
 export const problemSchema = z

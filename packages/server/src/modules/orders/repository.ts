@@ -147,12 +147,21 @@ export interface ContainerRef {
   type: ContainerTypeName;
   status: string;
   groupId: string | null;
+  /** the pinned container key; null until its first contact (or an order that named it) */
+  publicKey: string | null;
 }
 
 /** The container with this serial, created (status ok, no key pinned yet) when Central has never seen it. */
 export const ensureContainer = async (
   ex: Executor,
-  container: { id: string; serial: string; type: ContainerTypeName; groupId: string; createdAt: string },
+  container: {
+    id: string;
+    serial: string;
+    type: ContainerTypeName;
+    groupId: string;
+    createdAt: string;
+    publicKey?: string | null;
+  },
 ): Promise<ContainerRef> => {
   await ex
     .insertInto('containers')
@@ -160,7 +169,7 @@ export const ensureContainer = async (
       id: container.id,
       serial: container.serial,
       type: container.type,
-      public_key: null,
+      public_key: container.publicKey ?? null,
       status: 'ok',
       status_reason: null,
       status_changed_at: null,
@@ -172,10 +181,31 @@ export const ensureContainer = async (
     .execute();
   const row = await ex
     .selectFrom('containers')
-    .select(['id', 'serial', 'type', 'status', 'group_id'])
+    .select(['id', 'serial', 'type', 'status', 'group_id', 'public_key'])
     .where('serial', '=', container.serial)
     .executeTakeFirstOrThrow();
-  return { id: row.id, serial: row.serial, type: row.type, status: row.status, groupId: row.group_id };
+  return {
+    id: row.id,
+    serial: row.serial,
+    type: row.type,
+    status: row.status,
+    groupId: row.group_id,
+    publicKey: row.public_key,
+  };
+};
+
+/** Pins a container's key before its first contact (an order named it with its key). */
+export const pinContainerKey = async (
+  ex: Executor,
+  containerId: string,
+  publicKey: string,
+): Promise<void> => {
+  await ex
+    .updateTable('containers')
+    .set({ public_key: publicKey })
+    .where('id', '=', containerId)
+    .where('public_key', 'is', null)
+    .execute();
 };
 
 // ——— orders ———

@@ -75,6 +75,17 @@ export const orderBody = z
       .regex(/^(130|3|128)-[1-9][0-9]{0,11}$/, 'must be <mask>-<number> with mask 130, 3 or 128')
       .optional()
       .describe("pre-assign the order's licenses to this container; they arrive at its next contact"),
+    containerKey: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be the container’s Ed25519 public key (43 base64url characters)')
+      .optional()
+      .describe(
+        'the public key of containerSerial (from its context); when given, only that container can collect the pre-assigned licenses',
+      ),
+  })
+  .refine((order) => order.containerKey === undefined || order.containerSerial !== undefined, {
+    message: 'containerKey needs containerSerial',
+    path: ['containerKey'],
   })
   .refine((order) => (order.customerGroupId === undefined) !== (order.customerExternalId === undefined), {
     message: 'give either customerGroupId or customerExternalId',

@@ -56,6 +56,8 @@ export interface OrderInput {
   ticketPerLicense?: boolean | undefined;
   allocation?: { userId?: string | undefined; visibleToMembers?: boolean | undefined } | undefined;
   containerSerial?: string | undefined;
+  /** the container's public key; pins it now so that no other container can claim the serial first */
+  containerKey?: string | undefined;
 }
 
 export interface OrderView {
@@ -259,6 +261,7 @@ export const createOrdersService = (deps: OrdersDeps) => {
     customer: CustomerGroup,
     products: Product[],
     at: string,
+    publicKey: string | null,
   ): Promise<repo.ContainerRef> => {
     const type = containerTypeOfSerial(serial);
     if (type === undefined) {
@@ -274,7 +277,17 @@ export const createOrdersService = (deps: OrdersDeps) => {
       type,
       groupId: customer.id,
       createdAt: at,
+      publicKey,
     });
+    if (publicKey !== null && container.publicKey !== null && container.publicKey !== publicKey) {
+      throw new TesseraError(
+        'container_key_conflict',
+        `containerKey: container ${serial} is known with another key.`,
+        { field: 'containerKey' },
+      );
+    }
+    if (publicKey !== null && container.publicKey === null)
+      await repo.pinContainerKey(trx, container.id, publicKey);
     if (container.status !== 'ok') {
       throw new TesseraError(
         'container_not_usable',
@@ -350,6 +363,7 @@ export const createOrdersService = (deps: OrdersDeps) => {
             customer,
             lines.map((l) => l.product),
             at,
+            input.containerKey ?? null,
           )
         : null;
     const order: repo.OrderRecord = {
