@@ -4,6 +4,7 @@
 
 import type { ModuleItem } from '@tessera/core';
 import { perTransaction } from '../../db/memo.js';
+import { type Arg, columnArgs, columnChanges, prepared, preparedShape } from '../../db/prepared.js';
 import type { LicenseState, LicenseTable } from '../../db/schema-licensing.js';
 import type { Executor } from '../../db/transaction.js';
 import type { LicenseTemplate } from '../catalog/license-template.js';
@@ -54,54 +55,80 @@ export const toLicense = (row: LicenseTable): LicenseRecord => ({
   updatedAt: row.updated_at,
 });
 
+const licenseById = prepared<{ id: string }, LicenseTable>((qb, arg) =>
+  qb.selectFrom('licenses').selectAll().where('id', '=', arg('id')),
+);
+
 export const findLicense = async (ex: Executor, id: string): Promise<LicenseRecord | undefined> => {
-  const row = await ex.selectFrom('licenses').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await licenseById.first(ex, { id });
   return row ? toLicense(row) : undefined;
 };
 
+/** IN lists up to this length get a prepared query per length; longer ones are built each time. */
+const PREPARED_LIST_MAX = 16;
+
+const licensesByIds = preparedShape<Record<string, string>, LicenseTable>(
+  (shape) => (qb, arg) =>
+    qb
+      .selectFrom('licenses')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        Array.from({ length: Number(shape) }, (_, i) => arg(`id${i}`)),
+      ),
+);
+
 export const findLicenses = async (ex: Executor, ids: readonly string[]): Promise<LicenseRecord[]> => {
   if (ids.length === 0) return [];
-  const rows = await ex
-    .selectFrom('licenses')
-    .selectAll()
-    .where('id', 'in', [...ids])
-    .execute();
+  if (ids.length === 1)
+    return licenseById.rows(ex, { id: ids[0] as string }).then((rows) => rows.map(toLicense));
+  const rows =
+    ids.length <= PREPARED_LIST_MAX
+      ? await licensesByIds(String(ids.length)).rows(
+          ex,
+          Object.fromEntries(ids.map((id, i) => [`id${i}`, id])),
+        )
+      : await ex
+          .selectFrom('licenses')
+          .selectAll()
+          .where('id', 'in', [...ids])
+          .execute();
   return rows.map(toLicense);
 };
 
-export const licensesOfTicket = async (ex: Executor, ticketId: string): Promise<LicenseRecord[]> => {
-  const rows = await ex
+const licensesOfTicketQuery = prepared<{ ticketId: string }, LicenseTable>((qb, arg) =>
+  qb
     .selectFrom('licenses')
     .selectAll()
-    .where('ticket_id', '=', ticketId)
+    .where('ticket_id', '=', arg('ticketId'))
     .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  return rows.map(toLicense);
-};
+    .orderBy('id'),
+);
+
+export const licensesOfTicket = async (ex: Executor, ticketId: string): Promise<LicenseRecord[]> =>
+  (await licensesOfTicketQuery.rows(ex, { ticketId })).map(toLicense);
+
+const licensesInContainerQuery = prepared<{ containerId: string }, LicenseTable>((qb, arg) =>
+  qb.selectFrom('licenses').selectAll().where('container_id', '=', arg('containerId')).orderBy('id'),
+);
 
 /** Licenses whose current generation sits in (or is on its way into or out of) the container. */
-export const licensesInContainer = async (ex: Executor, containerId: string): Promise<LicenseRecord[]> => {
-  const rows = await ex
+export const licensesInContainer = async (ex: Executor, containerId: string): Promise<LicenseRecord[]> =>
+  (await licensesInContainerQuery.rows(ex, { containerId })).map(toLicense);
+
+const licensesPreAssignedQuery = prepared<{ containerId: string }, LicenseTable>((qb, arg) =>
+  qb
     .selectFrom('licenses')
     .selectAll()
-    .where('container_id', '=', containerId)
-    .orderBy('id')
-    .execute();
-  return rows.map(toLicense);
-};
+    .where('pre_assigned_container_id', '=', arg('containerId'))
+    .where('state', 'in', ['available', 'returned'])
+    .orderBy('id'),
+);
 
 /** Licenses waiting for the container's next contact. */
-export const licensesPreAssignedTo = async (ex: Executor, containerId: string): Promise<LicenseRecord[]> => {
-  const rows = await ex
-    .selectFrom('licenses')
-    .selectAll()
-    .where('pre_assigned_container_id', '=', containerId)
-    .where('state', 'in', ['available', 'returned'])
-    .orderBy('id')
-    .execute();
-  return rows.map(toLicense);
-};
+export const licensesPreAssignedTo = async (ex: Executor, containerId: string): Promise<LicenseRecord[]> =>
+  (await licensesPreAssignedQuery.rows(ex, { containerId })).map(toLicense);
 
 export interface LicenseChanges {
   state?: LicenseState;
@@ -119,6 +146,48 @@ export interface LicenseChanges {
  * Changes a license only if it is still in one of `from` (and matches the extra conditions). Returns whether
  * it changed: false means another request got there first.
  */
+const LICENSE_COLUMN: Record<keyof LicenseChanges | 'updatedAt', keyof LicenseTable> = {
+  updatedAt: 'updated_at',
+  state: 'state',
+  containerId: 'container_id',
+  preAssignedContainerId: 'pre_assigned_container_id',
+  generation: 'generation',
+  replacedByLicenseId: 'replaced_by_license_id',
+  resolvedExpirationTime: 'resolved_expiration_time',
+  reactivationCount: 'reactivation_count',
+  lastReactivatedAt: 'last_reactivated_at',
+  activatedAt: 'activated_at',
+};
+
+/** What a transition matches on, named apart from the columns it sets (state, container and generation are both). */
+type TransitionArgs = LicenseTable & {
+  $id: string;
+  $containerId: string | null;
+  $generation: number;
+} & Record<`$from${number}`, LicenseState>;
+
+// Shape: "<set columns>|<number of from-states>|<container condition: -, null or =>|<generation: - or =>".
+const transitionQuery = preparedShape<TransitionArgs>((shape) => (qb, arg) => {
+  const [columns = '', fromCount, containerCondition, generationCondition] = shape.split('|');
+  let query = qb
+    .updateTable('licenses')
+    .set(columnArgs(columns.split(',') as (keyof LicenseTable)[], arg))
+    .where('id', '=', arg('$id'))
+    .where(
+      'state',
+      'in',
+      Array.from({ length: Number(fromCount) }, (_, i) => arg(`$from${i}`)),
+    );
+  if (containerCondition === 'null') query = query.where('container_id', 'is', null);
+  if (containerCondition === '=') query = query.where('container_id', '=', arg('$containerId'));
+  if (generationCondition === '=') query = query.where('generation', '=', arg('$generation'));
+  return query;
+});
+
+/**
+ * Changes a license only if it is still in one of `from` (and matches the extra conditions). Returns whether
+ * it changed: false means another request got there first.
+ */
 export const transitionLicense = async (
   ex: Executor,
   id: string,
@@ -126,38 +195,22 @@ export const transitionLicense = async (
   changes: LicenseChanges,
   at: string,
 ): Promise<boolean> => {
-  const result = await ex
-    .updateTable('licenses')
-    .set({
-      updated_at: at,
-      ...(changes.state !== undefined ? { state: changes.state } : {}),
-      ...(changes.containerId !== undefined ? { container_id: changes.containerId } : {}),
-      ...(changes.preAssignedContainerId !== undefined
-        ? { pre_assigned_container_id: changes.preAssignedContainerId }
-        : {}),
-      ...(changes.generation !== undefined ? { generation: changes.generation } : {}),
-      ...(changes.replacedByLicenseId !== undefined
-        ? { replaced_by_license_id: changes.replacedByLicenseId }
-        : {}),
-      ...(changes.resolvedExpirationTime !== undefined
-        ? { resolved_expiration_time: changes.resolvedExpirationTime }
-        : {}),
-      ...(changes.reactivationCount !== undefined ? { reactivation_count: changes.reactivationCount } : {}),
-      ...(changes.lastReactivatedAt !== undefined ? { last_reactivated_at: changes.lastReactivatedAt } : {}),
-      ...(changes.activatedAt !== undefined ? { activated_at: changes.activatedAt } : {}),
-    })
-    .where('id', '=', id)
-    .where('state', 'in', [...condition.from])
-    .$if(condition.containerId !== undefined, (q) =>
-      condition.containerId === null
-        ? q.where('container_id', 'is', null)
-        : q.where('container_id', '=', condition.containerId as string),
-    )
-    .$if(condition.generation !== undefined, (q) =>
-      q.where('generation', '=', condition.generation as number),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const { shape, values } = columnChanges<LicenseTable>({ ...changes, updatedAt: at }, LICENSE_COLUMN);
+  const containerCondition =
+    condition.containerId === undefined ? '-' : condition.containerId === null ? 'null' : '=';
+  const query = transitionQuery(
+    `${shape}|${condition.from.length}|${containerCondition}|${condition.generation === undefined ? '-' : '='}`,
+  );
+  const args: Record<string, unknown> = {
+    ...values,
+    $id: id,
+    $containerId: condition.containerId ?? null,
+    $generation: condition.generation ?? null,
+  };
+  condition.from.forEach((state, i) => {
+    args[`$from${i}`] = state;
+  });
+  return (await query.affected(ex, args as TransitionArgs)) === 1;
 };
 
 export const insertLicense = async (ex: Executor, license: LicenseRecord): Promise<void> => {
@@ -197,8 +250,8 @@ export interface TicketRef {
   visibleToMembers: boolean;
 }
 
-export const findTicketRef = async (ex: Executor, code: string): Promise<TicketRef | undefined> => {
-  const row = await ex
+const ticketRefByCode = prepared((qb, arg: Arg<{ code: string }>) =>
+  qb
     .selectFrom('tickets')
     .innerJoin('groups', 'groups.id', 'tickets.group_id')
     .select([
@@ -209,8 +262,11 @@ export const findTicketRef = async (ex: Executor, code: string): Promise<TicketR
       'tickets.user_id as userId',
       'tickets.visible_to_members as visibleToMembers',
     ])
-    .where('tickets.code', '=', code)
-    .executeTakeFirst();
+    .where('tickets.code', '=', arg('code')),
+);
+
+export const findTicketRef = async (ex: Executor, code: string): Promise<TicketRef | undefined> => {
+  const row = await ticketRefByCode.first(ex, { code });
   return row ? { ...row, visibleToMembers: row.visibleToMembers === 1 } : undefined;
 };
 
@@ -219,8 +275,12 @@ export const findTicketRefById = async (ex: Executor, id: string): Promise<Ticke
   return row ? findTicketRef(ex, row.code) : undefined;
 };
 
+const groupPathQuery = prepared((qb, arg: Arg<{ id: string }>) =>
+  qb.selectFrom('groups').select('path').where('id', '=', arg('id')),
+);
+
 const groupPath = perTransaction(async (ex, groupId) => {
-  const row = await ex.selectFrom('groups').select('path').where('id', '=', groupId).executeTakeFirst();
+  const row = await groupPathQuery.first(ex, { id: groupId });
   return row?.path ?? null;
 });
 

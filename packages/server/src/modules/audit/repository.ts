@@ -2,6 +2,8 @@
 // delete here, so no code path can rewrite history.
 
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import { preparedRowsInsert } from '../../db/prepared.js';
+import type { AuditEventTable } from '../../db/schema.js';
 import type { Executor } from '../../db/transaction.js';
 import type { PageRequest } from '../../http/pagination.js';
 
@@ -29,25 +31,37 @@ export interface AuditFilter {
   to?: string | undefined;
 }
 
+const auditColumns = [
+  'id',
+  'at',
+  'actor_user_id',
+  'actor_token_id',
+  'action',
+  'subject_type',
+  'subject_id',
+  'group_path',
+  'data',
+  'request_id',
+] as const satisfies readonly (keyof AuditEventTable)[];
+
+const insertRows = preparedRowsInsert('audit_events', auditColumns);
+
 export const insertAuditEvents = async (ex: Executor, events: AuditEvent[]): Promise<void> => {
-  if (events.length === 0) return;
-  await ex
-    .insertInto('audit_events')
-    .values(
-      events.map((event) => ({
-        id: event.id,
-        at: event.at,
-        actor_user_id: event.actorUserId,
-        actor_token_id: event.actorTokenId,
-        action: event.action,
-        subject_type: event.subjectType,
-        subject_id: event.subjectId,
-        group_path: event.groupPath,
-        data: JSON.stringify(event.data),
-        request_id: event.requestId,
-      })),
-    )
-    .execute();
+  await insertRows(
+    ex,
+    events.map((event) => ({
+      id: event.id,
+      at: event.at,
+      actor_user_id: event.actorUserId,
+      actor_token_id: event.actorTokenId,
+      action: event.action,
+      subject_type: event.subjectType,
+      subject_id: event.subjectId,
+      group_path: event.groupPath,
+      data: JSON.stringify(event.data),
+      request_id: event.requestId,
+    })),
+  );
 };
 
 const subtreeCondition = (paths: string[]): RawBuilder<SqlBool> =>

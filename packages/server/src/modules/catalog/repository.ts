@@ -5,6 +5,7 @@
 
 import type { ModuleItem } from '@tessera/core';
 import { type SqlBool, sql } from 'kysely';
+import { type Arg, prepared } from '../../db/prepared.js';
 import type { ContainerTypeName, ProductTable, ReactivationBehaviour } from '../../db/schema-licensing.js';
 import type { Executor } from '../../db/transaction.js';
 import type { LicenseTemplate, OrderOptionName } from './license-template.js';
@@ -155,17 +156,22 @@ export const insertFirmKey = async (ex: Executor, key: FirmKeyRecord): Promise<v
 };
 
 /** The active key of a firm code (by its number). */
+const activeFirmKey = prepared((qb, arg: Arg<{ firmCode: number }>) =>
+  qb
+    .selectFrom('firm_keys')
+    .innerJoin('firm_codes', 'firm_codes.id', 'firm_keys.firm_code_id')
+    .select(firmKeyColumns)
+    .where('firm_codes.firm_code', '=', arg('firmCode'))
+    // A literal, not a parameter: SQLite re-plans a statement on every execution when a bound value decides
+    // whether a partial index (firm_keys_one_active) applies.
+    .where('firm_keys.status', '=', sql.lit('active')),
+);
+
 export const findActiveFirmKey = async (
   ex: Executor,
   firmCode: number,
 ): Promise<FirmKeyRecord | undefined> => {
-  const row = await ex
-    .selectFrom('firm_keys')
-    .innerJoin('firm_codes', 'firm_codes.id', 'firm_keys.firm_code_id')
-    .select(firmKeyColumns)
-    .where('firm_codes.firm_code', '=', firmCode)
-    .where('firm_keys.status', '=', 'active')
-    .executeTakeFirst();
+  const row = await activeFirmKey.first(ex, { firmCode });
   return row && toFirmKey(row);
 };
 
@@ -369,8 +375,16 @@ export const setProductArchived = async (ex: Executor, id: string, at: string | 
   return result.numUpdatedRows > 0n;
 };
 
+const productById = prepared((qb, arg: Arg<{ id: string }>) =>
+  qb
+    .selectFrom('products')
+    .innerJoin('firm_codes', 'firm_codes.id', 'products.firm_code_id')
+    .select(productColumns)
+    .where('products.id', '=', arg('id')),
+);
+
 export const findProduct = async (ex: Executor, id: string): Promise<Product | undefined> => {
-  const row = await selectProducts(ex).where('products.id', '=', id).executeTakeFirst();
+  const row = await productById.first(ex, { id });
   return row && toProduct(row);
 };
 
@@ -425,10 +439,12 @@ export const listProducts = async (
 // ——— settings ———
 
 /** The stored settings rows (JSON values by key); keys never set are absent. */
+const allSettings = prepared((qb) => qb.selectFrom('settings').select(['key', 'value', 'updated_at']));
+
 export const readSettings = async (
   ex: Executor,
 ): Promise<{ values: Map<string, unknown>; updatedAt: string | null }> => {
-  const rows = await ex.selectFrom('settings').select(['key', 'value', 'updated_at']).execute();
+  const rows = await allSettings.rows(ex, {});
   const updatedAt = rows.reduce<string | null>(
     (latest, row) => (latest === null || row.updated_at > latest ? row.updated_at : latest),
     null,

@@ -3,8 +3,11 @@
 
 import type { FirmItemSnapshot, Operation } from '@tessera/core';
 import type { Dialect } from '../../db/database.js';
+import { columnArgs, columnChanges, prepared, preparedShape } from '../../db/prepared.js';
 import type {
+  ContainerFirmItemTable,
   ContainerStatus,
+  ContainerStepTable,
   ContainerTable,
   ContainerTypeName,
   StepChannel,
@@ -74,83 +77,116 @@ const toContainer = (row: ContainerTable): Container => ({
   lastContactAt: row.last_contact_at,
 });
 
+const containerBySerial = prepared<{ serial: string }, ContainerTable>((qb, arg) =>
+  qb.selectFrom('containers').selectAll().where('serial', '=', arg('serial')),
+);
+// Serializes every change to one container on PostgreSQL; SQLite transactions are serial anyway.
+const containerBySerialForUpdate = prepared<{ serial: string }, ContainerTable>((qb, arg, dialect) => {
+  const query = qb.selectFrom('containers').selectAll().where('serial', '=', arg('serial'));
+  return dialect === 'postgres' ? query.forUpdate() : query;
+});
+
 export const findContainer = async (
   ex: Executor,
   serial: string,
   options: { lock?: Dialect } = {},
 ): Promise<Container | undefined> => {
-  const row = await ex
-    .selectFrom('containers')
-    .selectAll()
-    .where('serial', '=', serial)
-    // Serializes every change to one container on PostgreSQL; SQLite transactions are serial anyway.
-    .$if(options.lock === 'postgres', (q) => q.forUpdate())
-    .executeTakeFirst();
+  const query = options.lock === 'postgres' ? containerBySerialForUpdate : containerBySerial;
+  const row = await query.first(ex, { serial });
   return row ? toContainer(row) : undefined;
 };
 
+const containerById = prepared<{ id: string }, ContainerTable>((qb, arg) =>
+  qb.selectFrom('containers').selectAll().where('id', '=', arg('id')),
+);
+
 export const findContainerById = async (ex: Executor, id: string): Promise<Container | undefined> => {
-  const row = await ex.selectFrom('containers').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await containerById.first(ex, { id });
   return row ? toContainer(row) : undefined;
 };
+
+const containerColumns = [
+  'id',
+  'serial',
+  'type',
+  'public_key',
+  'status',
+  'status_reason',
+  'status_changed_at',
+  'group_id',
+  'created_at',
+  'last_contact_at',
+] as const satisfies readonly (keyof ContainerTable)[];
+
+const insertContainer = prepared<ContainerTable, { id: string }>((qb, arg) =>
+  qb
+    .insertInto('containers')
+    .values(columnArgs(containerColumns, arg))
+    .onConflict((oc) => oc.column('serial').doNothing())
+    .returning('id'),
+);
 
 /** Inserts the container unless its serial exists (a concurrent first contact may have won); true if inserted. */
 export const insertContainerIfAbsent = async (ex: Executor, container: Container): Promise<boolean> => {
-  const inserted = await ex
-    .insertInto('containers')
-    .values({
-      id: container.id,
-      serial: container.serial,
-      type: container.type,
-      public_key: container.publicKey,
-      status: container.status,
-      status_reason: container.statusReason,
-      status_changed_at: container.statusChangedAt,
-      group_id: container.groupId,
-      created_at: container.createdAt,
-      last_contact_at: container.lastContactAt,
-    })
-    .onConflict((oc) => oc.column('serial').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const inserted = await insertContainer.first(ex, {
+    id: container.id,
+    serial: container.serial,
+    type: container.type,
+    public_key: container.publicKey,
+    status: container.status,
+    status_reason: container.statusReason,
+    status_changed_at: container.statusChangedAt,
+    group_id: container.groupId,
+    created_at: container.createdAt,
+    last_contact_at: container.lastContactAt,
+  });
   return inserted !== undefined;
 };
 
-export const updateContainer = async (
-  ex: Executor,
-  id: string,
-  changes: Partial<{
-    publicKey: string | null;
-    status: ContainerStatus;
-    statusReason: string | null;
-    statusChangedAt: string | null;
-    groupId: string | null;
-    lastContactAt: string | null;
-  }>,
-): Promise<void> => {
-  await ex
-    .updateTable('containers')
-    .set({
-      ...(changes.publicKey !== undefined ? { public_key: changes.publicKey } : {}),
-      ...(changes.status !== undefined ? { status: changes.status } : {}),
-      ...(changes.statusReason !== undefined ? { status_reason: changes.statusReason } : {}),
-      ...(changes.statusChangedAt !== undefined ? { status_changed_at: changes.statusChangedAt } : {}),
-      ...(changes.groupId !== undefined ? { group_id: changes.groupId } : {}),
-      ...(changes.lastContactAt !== undefined ? { last_contact_at: changes.lastContactAt } : {}),
-    })
-    .where('id', '=', id)
-    .execute();
+export type ContainerChanges = Partial<{
+  publicKey: string | null;
+  status: ContainerStatus;
+  statusReason: string | null;
+  statusChangedAt: string | null;
+  groupId: string | null;
+  lastContactAt: string | null;
+}>;
+
+const CONTAINER_COLUMN: Record<keyof ContainerChanges, keyof ContainerTable> = {
+  publicKey: 'public_key',
+  status: 'status',
+  statusReason: 'status_reason',
+  statusChangedAt: 'status_changed_at',
+  groupId: 'group_id',
+  lastContactAt: 'last_contact_at',
+};
+
+const updateContainerColumns = preparedShape<ContainerTable>(
+  (shape) => (qb, arg) =>
+    qb
+      .updateTable('containers')
+      .set(columnArgs(shape.split(',') as (keyof ContainerTable)[], arg))
+      .where('id', '=', arg('id')),
+);
+
+export const updateContainer = async (ex: Executor, id: string, changes: ContainerChanges): Promise<void> => {
+  const { shape, values } = columnChanges<ContainerTable>(changes, CONTAINER_COLUMN);
+  if (shape === '') return;
+  await updateContainerColumns(shape).execute(ex, { ...(values as ContainerTable), id });
 };
 
 const parseSnapshot = (text: string): FirmItemSnapshot => JSON.parse(text) as FirmItemSnapshot;
 
-export const findFirmItems = async (ex: Executor, containerId: string): Promise<FirmItemRecord[]> => {
-  const rows = await ex
+const firmItemsOf = prepared<{ containerId: string }, ContainerFirmItemTable>((qb, arg) =>
+  qb
     .selectFrom('container_firm_items')
     .selectAll()
-    .where('container_id', '=', containerId)
-    .orderBy('firm_code')
-    .execute();
+    .where('container_id', '=', arg('containerId'))
+    .orderBy('firm_code'),
+);
+
+export const findFirmItems = async (ex: Executor, containerId: string): Promise<FirmItemRecord[]> => {
+  const rows = await firmItemsOf.rows(ex, { containerId });
   return rows.map((row) => ({
     containerId: row.container_id,
     firmCode: row.firm_code,
@@ -166,57 +202,92 @@ export const findFirmItems = async (ex: Executor, containerId: string): Promise<
   }));
 };
 
+const firmItemColumns = [
+  'container_id',
+  'firm_code',
+  'epoch',
+  'baseline_fuc',
+  'baseline_snapshot',
+  'issued_fuc',
+  'confirmed_fuc',
+  'pinned_key_id',
+  'reported_fuc',
+  'reported_snapshot',
+  'reported_at',
+] as const satisfies readonly (keyof ContainerFirmItemTable)[];
+
+const insertFirmItemRow = prepared<ContainerFirmItemTable>((qb, arg) =>
+  qb.insertInto('container_firm_items').values(columnArgs(firmItemColumns, arg)),
+);
+
 export const insertFirmItem = async (ex: Executor, item: FirmItemRecord): Promise<void> => {
-  await ex
-    .insertInto('container_firm_items')
-    .values({
-      container_id: item.containerId,
-      firm_code: item.firmCode,
-      epoch: item.epoch,
-      baseline_fuc: item.baselineFuc,
-      baseline_snapshot: JSON.stringify(item.baselineSnapshot),
-      issued_fuc: item.issuedFuc,
-      confirmed_fuc: item.confirmedFuc,
-      pinned_key_id: item.pinnedKeyId,
-      reported_fuc: item.reportedFuc,
-      reported_snapshot: item.reportedSnapshot === null ? null : JSON.stringify(item.reportedSnapshot),
-      reported_at: item.reportedAt,
-    })
-    .execute();
+  await insertFirmItemRow.execute(ex, {
+    container_id: item.containerId,
+    firm_code: item.firmCode,
+    epoch: item.epoch,
+    baseline_fuc: item.baselineFuc,
+    baseline_snapshot: JSON.stringify(item.baselineSnapshot),
+    issued_fuc: item.issuedFuc,
+    confirmed_fuc: item.confirmedFuc,
+    pinned_key_id: item.pinnedKeyId,
+    reported_fuc: item.reportedFuc,
+    reported_snapshot: item.reportedSnapshot === null ? null : JSON.stringify(item.reportedSnapshot),
+    reported_at: item.reportedAt,
+  });
 };
+
+type FirmItemChanges = Partial<Omit<FirmItemRecord, 'containerId' | 'firmCode'>>;
+
+const FIRM_ITEM_COLUMN: Record<keyof FirmItemChanges, keyof ContainerFirmItemTable> = {
+  epoch: 'epoch',
+  baselineFuc: 'baseline_fuc',
+  baselineSnapshot: 'baseline_snapshot',
+  issuedFuc: 'issued_fuc',
+  confirmedFuc: 'confirmed_fuc',
+  pinnedKeyId: 'pinned_key_id',
+  reportedFuc: 'reported_fuc',
+  reportedSnapshot: 'reported_snapshot',
+  reportedAt: 'reported_at',
+};
+
+type FirmItemUpdate = ContainerFirmItemTable & { $expectIssuedFuc: number | null };
+
+// The expected FUC has its own argument name: the same update sets issued_fuc to its next value.
+const updateFirmItemColumns = preparedShape<FirmItemUpdate>((shape) => (qb, arg) => {
+  const [columns = '', guard] = shape.split('|');
+  const query = qb
+    .updateTable('container_firm_items')
+    .set(columnArgs(columns.split(',') as (keyof ContainerFirmItemTable)[], arg))
+    .where('container_id', '=', arg('container_id'))
+    .where('firm_code', '=', arg('firm_code'));
+  return guard === 'fuc' ? query.where('issued_fuc', '=', arg('$expectIssuedFuc') as number) : query;
+});
 
 export const updateFirmItem = async (
   ex: Executor,
   item: Pick<FirmItemRecord, 'containerId' | 'firmCode'>,
-  changes: Partial<Omit<FirmItemRecord, 'containerId' | 'firmCode'>>,
+  changes: FirmItemChanges,
   /** When given, the update only happens if the record still has this issued FUC (a lost race → 0 rows). */
   expectIssuedFuc?: number,
 ): Promise<boolean> => {
-  const result = await ex
-    .updateTable('container_firm_items')
-    .set({
-      ...(changes.epoch !== undefined ? { epoch: changes.epoch } : {}),
-      ...(changes.baselineFuc !== undefined ? { baseline_fuc: changes.baselineFuc } : {}),
-      ...(changes.baselineSnapshot !== undefined
-        ? { baseline_snapshot: JSON.stringify(changes.baselineSnapshot) }
-        : {}),
-      ...(changes.issuedFuc !== undefined ? { issued_fuc: changes.issuedFuc } : {}),
-      ...(changes.confirmedFuc !== undefined ? { confirmed_fuc: changes.confirmedFuc } : {}),
-      ...(changes.pinnedKeyId !== undefined ? { pinned_key_id: changes.pinnedKeyId } : {}),
-      ...(changes.reportedFuc !== undefined ? { reported_fuc: changes.reportedFuc } : {}),
-      ...(changes.reportedSnapshot !== undefined
-        ? {
-            reported_snapshot:
-              changes.reportedSnapshot === null ? null : JSON.stringify(changes.reportedSnapshot),
-          }
-        : {}),
-      ...(changes.reportedAt !== undefined ? { reported_at: changes.reportedAt } : {}),
-    })
-    .where('container_id', '=', item.containerId)
-    .where('firm_code', '=', item.firmCode)
-    .$if(expectIssuedFuc !== undefined, (q) => q.where('issued_fuc', '=', expectIssuedFuc as number))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const encoded: Record<string, unknown> = { ...changes };
+  if (changes.baselineSnapshot !== undefined)
+    encoded.baselineSnapshot = JSON.stringify(changes.baselineSnapshot);
+  if (changes.reportedSnapshot !== undefined) {
+    encoded.reportedSnapshot =
+      changes.reportedSnapshot === null ? null : JSON.stringify(changes.reportedSnapshot);
+  }
+  const { shape, values } = columnChanges<ContainerFirmItemTable>(encoded, FIRM_ITEM_COLUMN);
+  if (shape === '') return true;
+  const updated = await updateFirmItemColumns(
+    expectIssuedFuc === undefined ? shape : `${shape}|fuc`,
+  ).affected(ex, {
+    ...(values as ContainerFirmItemTable),
+    container_id: item.containerId,
+    firm_code: item.firmCode,
+    $expectIssuedFuc: expectIssuedFuc ?? null,
+  });
+  return updated === 1;
 };
 
 const toStep = (row: {
@@ -250,65 +321,121 @@ const toStep = (row: {
 });
 
 /** Steps of the current epoch with `toFuc` in (after, upTo], in order. */
+type StepKey = { containerId: string; firmCode: number; epoch: number };
+
+const stepsInRange = prepared<StepKey & { after: number; upTo: number }, ContainerStepTable>((qb, arg) =>
+  qb
+    .selectFrom('container_steps')
+    .selectAll()
+    .where('container_id', '=', arg('containerId'))
+    .where('firm_code', '=', arg('firmCode'))
+    .where('epoch', '=', arg('epoch'))
+    .where('to_fuc', '>', arg('after'))
+    .where('to_fuc', '<=', arg('upTo'))
+    .orderBy('to_fuc'),
+);
+
+/** Steps of the current epoch with `toFuc` in (after, upTo], in order. */
 export const findSteps = async (
   ex: Executor,
   item: Pick<FirmItemRecord, 'containerId' | 'firmCode' | 'epoch'>,
   range: { after: number; upTo?: number },
 ): Promise<StepRecord[]> => {
-  const rows = await ex
-    .selectFrom('container_steps')
-    .selectAll()
-    .where('container_id', '=', item.containerId)
-    .where('firm_code', '=', item.firmCode)
-    .where('epoch', '=', item.epoch)
-    .where('to_fuc', '>', range.after)
-    .$if(range.upTo !== undefined, (q) => q.where('to_fuc', '<=', range.upTo as number))
-    .orderBy('to_fuc')
-    .execute();
+  const rows = await stepsInRange.rows(ex, {
+    containerId: item.containerId,
+    firmCode: item.firmCode,
+    epoch: item.epoch,
+    after: range.after,
+    // The largest 32-bit integer: FUC columns are `integer` on PostgreSQL, so an open range ends there.
+    upTo: range.upTo ?? 2_147_483_647,
+  });
   return rows.map(toStep);
 };
+
+const stepAt = prepared<StepKey & { toFuc: number }, ContainerStepTable>((qb, arg) =>
+  qb
+    .selectFrom('container_steps')
+    .selectAll()
+    .where('container_id', '=', arg('containerId'))
+    .where('firm_code', '=', arg('firmCode'))
+    .where('epoch', '=', arg('epoch'))
+    .where('to_fuc', '=', arg('toFuc')),
+);
 
 export const findStepAt = async (
   ex: Executor,
   item: Pick<FirmItemRecord, 'containerId' | 'firmCode' | 'epoch'>,
   toFuc: number,
 ): Promise<StepRecord | undefined> => {
-  const row = await ex
-    .selectFrom('container_steps')
-    .selectAll()
-    .where('container_id', '=', item.containerId)
-    .where('firm_code', '=', item.firmCode)
-    .where('epoch', '=', item.epoch)
-    .where('to_fuc', '=', toFuc)
-    .executeTakeFirst();
+  const row = await stepAt.first(ex, {
+    containerId: item.containerId,
+    firmCode: item.firmCode,
+    epoch: item.epoch,
+    toFuc,
+  });
   return row ? toStep(row) : undefined;
 };
 
+const stepColumns = [
+  'id',
+  'container_id',
+  'firm_code',
+  'epoch',
+  'from_fuc',
+  'to_fuc',
+  'update_id',
+  'operations',
+  'effects',
+  'snapshot_after',
+  'channel',
+  'issued_at',
+  'confirmed_at',
+] as const satisfies readonly (keyof ContainerStepTable)[];
+
+const insertStepRow = prepared<ContainerStepTable>((qb, arg) =>
+  qb.insertInto('container_steps').values(columnArgs(stepColumns, arg)),
+);
+
 export const insertStep = async (ex: Executor, step: StepRecord): Promise<void> => {
-  await ex
-    .insertInto('container_steps')
-    .values({
-      id: step.id,
-      container_id: step.containerId,
-      firm_code: step.firmCode,
-      epoch: step.epoch,
-      from_fuc: step.fromFuc,
-      to_fuc: step.toFuc,
-      update_id: step.updateId,
-      operations: JSON.stringify(step.operations),
-      effects: JSON.stringify(step.effects),
-      snapshot_after: JSON.stringify(step.snapshotAfter),
-      channel: step.channel,
-      issued_at: step.issuedAt,
-      confirmed_at: step.confirmedAt,
-    })
-    .execute();
+  await insertStepRow.execute(ex, {
+    id: step.id,
+    container_id: step.containerId,
+    firm_code: step.firmCode,
+    epoch: step.epoch,
+    from_fuc: step.fromFuc,
+    to_fuc: step.toFuc,
+    update_id: step.updateId,
+    operations: JSON.stringify(step.operations),
+    effects: JSON.stringify(step.effects),
+    snapshot_after: JSON.stringify(step.snapshotAfter),
+    channel: step.channel,
+    issued_at: step.issuedAt,
+    confirmed_at: step.confirmedAt,
+  });
 };
+
+const confirmStep = prepared<{ id: string; at: string }>((qb, arg) =>
+  qb
+    .updateTable('container_steps')
+    .set({ confirmed_at: arg('at') })
+    .where('id', '=', arg('id')),
+);
 
 export const confirmSteps = async (ex: Executor, ids: string[], at: string): Promise<void> => {
   if (ids.length === 0) return;
+  if (ids.length === 1) {
+    await confirmStep.execute(ex, { id: ids[0] as string, at });
+    return;
+  }
   await ex.updateTable('container_steps').set({ confirmed_at: at }).where('id', 'in', ids).execute();
 };
+
+const insertNonce = prepared<{ containerId: string; nonce: string; at: string }>((qb, arg) =>
+  qb
+    .insertInto('context_nonces')
+    .values({ container_id: arg('containerId'), nonce: arg('nonce'), received_at: arg('at') })
+    .onConflict((oc) => oc.columns(['container_id', 'nonce']).doNothing()),
+);
 
 /** Records a context's nonce; false when this container already sent it (a replayed document). */
 export const rememberNonce = async (
@@ -317,10 +444,5 @@ export const rememberNonce = async (
   nonce: string,
   at: string,
 ): Promise<boolean> => {
-  const result = await ex
-    .insertInto('context_nonces')
-    .values({ container_id: containerId, nonce, received_at: at })
-    .onConflict((oc) => oc.columns(['container_id', 'nonce']).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  return (await insertNonce.affected(ex, { containerId, nonce, at })) === 1;
 };
