@@ -112,6 +112,12 @@ describeEachDatabase('orders and tickets', (ctx) => {
     it('creates one ticket per license, copies the product into each license, audits and emits ticket.created', async () => {
       const { pro, payg } = await catalog();
       const world = await aWorld();
+      // Events are kept for the subscriptions that receive them.
+      const hook = await t.call(t.isvAdmin, 'POST', '/api/v1/webhooks', {
+        url: 'https://erp.example.com/tessera',
+        events: ['ticket.created'],
+      });
+      expect(hook.statusCode, hook.body).toBe(201);
       const ext = marker();
       const res = await order(t.isvAdmin, {
         customerGroupId: world.customer.id,
@@ -180,6 +186,8 @@ describeEachDatabase('orders and tickets', (ctx) => {
       expect(body.tickets.map((tk: { code: string }) => tk.code)).toContain(
         JSON.parse(events[0]?.data ?? '{}').code,
       );
+      const removed = await t.call(t.isvAdmin, 'DELETE', `/api/v1/webhooks/${hook.json().webhook.id}`);
+      expect(removed.statusCode, removed.body).toBe(204);
     });
 
     it('puts all licenses of the order into one ticket when ticketPerLicense is false', async () => {

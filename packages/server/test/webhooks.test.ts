@@ -397,6 +397,18 @@ describeEachDatabase('webhooks', (ctx) => {
       expect(paused.received).toEqual([]);
     });
 
+    it('keeps an event in the outbox only when a subscription receives it', async () => {
+      const receiver = await aReceiver();
+      const outbox = async (id: string) =>
+        db().selectFrom('events').select('id').where('id', '=', id).execute();
+      const unheard = await emit('license.returned');
+      const hook = await subscribe(receiver.url, ['license.returned']);
+      const heard = await emit('license.returned');
+      expect(await outbox(unheard)).toEqual([]);
+      expect(await outbox(heard)).toEqual([{ id: heard }]);
+      expect((await deliveries(hook.id)).map((d) => d.eventId)).toEqual([heard]);
+    });
+
     it('holds a paused subscription’s queued deliveries until it is resumed', async () => {
       const receiver = await aReceiver();
       const { id } = await subscribe(receiver.url);

@@ -7,6 +7,7 @@ import * as m0001 from './migrations/0001_accounts.js';
 import * as m0002 from './migrations/0002_licensing.js';
 import * as m0004 from './migrations/0004_reports_webhooks.js';
 import * as m0005 from './migrations/0005_context_nonces.js';
+import * as m0006 from './migrations/0006_lean_write_indexes.js';
 import type { Database } from './schema.js';
 
 export const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0002_licensing': m0002,
   '0004_reports_webhooks': m0004,
   '0005_context_nonces': m0005,
+  '0006_lean_write_indexes': m0006,
 };
 
 export interface MigrationReport {

@@ -432,7 +432,8 @@ export const createActivationService = (deps: ActivationDeps) => {
         const changes = {
           state: 'collected' as const,
           containerId: container.id,
-          preAssignedContainerId: null,
+          // Only set when it changes: an update that names the column rewrites its index entry.
+          ...(license.preAssignedContainerId !== null ? { preAssignedContainerId: null } : {}),
           activatedAt: at,
           resolvedExpirationTime:
             license.resolvedExpirationTime ??

@@ -1,10 +1,11 @@
 // The event outbox: a service that changes state emits its domain events inside the same transaction, so an
-// event exists exactly when its change committed. Emitting also queues one delivery per matching webhook
-// subscription; the webhooks module delivers them (signed, retried) from there.
+// event exists exactly when its change committed. Emitting queues one delivery per matching webhook
+// subscription; the webhooks module delivers them (signed, retried) from there. Events no subscription
+// receives are not stored.
 
 import type { Clock } from '@tessera/core';
-import type { Insertable } from 'kysely';
 import { perTransaction } from '../../db/memo.js';
+import { prepared, preparedRowsInsert } from '../../db/prepared.js';
 import type { EventTable, WebhookDeliveryTable } from '../../db/schema-licensing.js';
 import { batchedInserts, isoTime, newId, type Trx } from '../../db/transaction.js';
 
@@ -33,26 +34,51 @@ export interface EventSink {
 }
 
 // Subscriptions cannot change under a running transaction: an activation emitting several events reads them once.
-const activeSubscriptions = perTransaction((ex) =>
-  ex.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1).execute(),
+const activeSubscriptionsQuery = prepared((qb) =>
+  qb.selectFrom('webhook_subscriptions').select(['id', 'events']).where('active', '=', 1),
 );
+const activeSubscriptions = perTransaction((ex) => activeSubscriptionsQuery.rows(ex, {}));
 
-type EventRow = Insertable<EventTable>;
-type DeliveryRow = Insertable<WebhookDeliveryTable>;
+type EventRow = EventTable;
+type DeliveryRow = WebhookDeliveryTable;
 
 // The events of one transaction, and then their deliveries, are inserted together just before it commits
 // (events first: deliveries reference them).
-const appendEvent = batchedInserts<EventRow>(async (trx, rows) => {
-  await trx.insertInto('events').values(rows).execute();
-});
-const appendDelivery = batchedInserts<DeliveryRow>(async (trx, rows) => {
-  await trx.insertInto('webhook_deliveries').values(rows).execute();
-});
+const insertEvents = preparedRowsInsert('events', [
+  'id',
+  'type',
+  'subject_type',
+  'subject_id',
+  'group_path',
+  'data',
+  'occurred_at',
+]);
+const insertDeliveries = preparedRowsInsert('webhook_deliveries', [
+  'id',
+  'subscription_id',
+  'event_id',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'last_attempt_at',
+  'last_status',
+  'last_error',
+  'delivered_at',
+  'created_at',
+]);
+const appendEvent = batchedInserts<EventRow>(insertEvents);
+const appendDelivery = batchedInserts<DeliveryRow>(insertDeliveries);
 
 export const createEventSink = (clock: Clock): EventSink => ({
   emit: async (trx, event) => {
     const id = newId();
     const at = isoTime(clock.now());
+    // The outbox keeps what some subscription receives; an event nobody subscribed to is not written (the
+    // audit log records every change either way), so a change costs no outbox rows until webhooks exist.
+    const receivers = (await activeSubscriptions(trx)).filter((subscription) =>
+      (JSON.parse(subscription.events) as string[]).includes(event.type),
+    );
+    if (receivers.length === 0) return id;
     await appendEvent(trx, {
       id,
       type: event.type,
@@ -62,9 +88,7 @@ export const createEventSink = (clock: Clock): EventSink => ({
       data: JSON.stringify(event.data),
       occurred_at: at,
     });
-    const subscriptions = await activeSubscriptions(trx);
-    for (const subscription of subscriptions) {
-      if (!(JSON.parse(subscription.events) as string[]).includes(event.type)) continue;
+    for (const subscription of receivers) {
       await appendDelivery(trx, {
         id: newId(),
         subscription_id: subscription.id,
