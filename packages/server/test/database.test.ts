@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../src/db/database.js';
 import { type Arg, columnArgs, prepared, preparedRowsInsert, preparedShape } from '../src/db/prepared.js';
 import { describeEachDatabase } from '../src/db/test-helper.js';
@@ -78,6 +78,84 @@ describeEachDatabase('prepared queries', (ctx) => {
       insertSetting.execute(db(), { key, value: '1' } as { key: string; value: string; updated_at: string }),
     ).rejects.toThrow('no value for argument "updated_at"');
     expect(await settingByKey.first(db(), { key })).toBeUndefined();
+  });
+});
+
+describe('SQLite group commit', () => {
+  let dir = '';
+  let database: DatabaseHandle;
+  const db = () => database.db;
+  const rows = async () =>
+    (await sql<{ id: string }>`select id from group_probe order by id`.execute(db())).rows.map((r) => r.id);
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-group-'));
+    database = await createDatabase({ dialect: 'sqlite', file: join(dir, 'tessera.db') });
+    await sql`create table group_probe (id text primary key, parent text references group_probe (id))`.execute(
+      db(),
+    );
+  });
+  afterAll(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await sql`delete from group_probe`.execute(db());
+  });
+
+  const insert = (id: string, parent: string | null = null) =>
+    inTransaction(db(), async (trx) => {
+      await sql`insert into group_probe (id, parent) values (${id}, ${parent})`.execute(trx);
+      return id;
+    });
+
+  it('runs concurrent transactions one after another, each seeing the ones before it', async () => {
+    const seen: number[] = [];
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        inTransaction(db(), async (trx) => {
+          const before = await sql<{ n: number }>`select count(*) as n from group_probe`.execute(trx);
+          seen.push(Number(before.rows[0]?.n));
+          await sql`insert into group_probe (id) values (${`t${String(i).padStart(2, '0')}`})`.execute(trx);
+          return i;
+        }),
+      ),
+    );
+    expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(await rows()).toHaveLength(20);
+  });
+
+  it('rolls back only the transaction that failed; the others of its group commit', async () => {
+    const outcomes = await Promise.allSettled([
+      insert('a'),
+      inTransaction(db(), async (trx) => {
+        await sql`insert into group_probe (id) values ('b')`.execute(trx);
+        throw new Error('changed its mind');
+      }),
+      insert('a'), // unique violation: rolled back, reported to its caller
+      insert('c'),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(outcomes[1]).toMatchObject({ reason: new Error('changed its mind') });
+    expect(await rows()).toEqual(['a', 'c']);
+  });
+
+  it('reports a failed commit to every transaction of the group and keeps none of them', async () => {
+    const outcomes = await Promise.allSettled([
+      insert('p'),
+      inTransaction(db(), async (trx) => {
+        // A deferred foreign key is checked at COMMIT: the whole group's commit fails.
+        await sql`pragma defer_foreign_keys = on`.execute(trx);
+        await sql`insert into group_probe (id, parent) values ('orphan', 'missing')`.execute(trx);
+        return 'orphan';
+      }),
+      insert('q'),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(await rows()).toEqual([]);
+    // Its neighbours shared the failed commit, so they failed too; the next group starts clean.
+    expect(await insert('r')).toBe('r');
+    expect(await rows()).toEqual(['r']);
   });
 });
 

@@ -10,7 +10,9 @@ import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { createGroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
+import { useGroupCommit } from './transaction.js';
 
 const require = createRequire(import.meta.url);
 
@@ -56,9 +58,15 @@ const openSqlite = async (file: string): Promise<DatabaseHandle> => {
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('synchronous = NORMAL');
+  // Savepoints (one per transaction of a commit group) journal the pages they change; in memory, not a file.
+  connection.pragma('temp_store = MEMORY');
   cachePreparedStatements(connection);
   const checkpointer = startCheckpointer(connection, file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  useGroupCommit(
+    db,
+    createGroupCommit(db, () => connection.inTransaction),
+  );
   let closed = false;
   return {
     db,

@@ -4,6 +4,7 @@
 
 import type { Kysely, Transaction } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import type { GroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 
 /** Anything queries can run on: the database itself (reads) or an open transaction. */
@@ -13,16 +14,32 @@ export type Trx = Transaction<Database>;
 /** Work registered to run inside a transaction just before it commits (e.g. batched inserts). */
 const beforeCommit = new WeakMap<Trx, (() => Promise<void>)[]>();
 
-export const inTransaction = <T>(db: Kysely<Database>, work: (trx: Trx) => Promise<T>): Promise<T> =>
-  db.transaction().execute(async (trx) => {
-    beforeCommit.set(trx, []);
-    const result = await work(trx);
-    // Callbacks may register more callbacks; run them in order until none is left.
-    const pending = beforeCommit.get(trx) ?? [];
-    for (let i = 0; i < pending.length; i++) await pending[i]?.();
-    beforeCommit.delete(trx);
-    return result;
-  });
+/** Databases whose transactions commit in groups (SQLite; see group-commit.ts). */
+const groupCommits = new WeakMap<Kysely<Database>, GroupCommit>();
+
+export const useGroupCommit = (db: Kysely<Database>, group: GroupCommit): void => {
+  groupCommits.set(db, group);
+};
+
+const runWork = async <T>(trx: Trx, work: (trx: Trx) => Promise<T>): Promise<T> => {
+  beforeCommit.set(trx, []);
+  const result = await work(trx);
+  // Callbacks may register more callbacks; run them in order until none is left.
+  const pending = beforeCommit.get(trx) ?? [];
+  for (let i = 0; i < pending.length; i++) await pending[i]?.();
+  beforeCommit.delete(trx);
+  return result;
+};
+
+/**
+ * Runs `work` in a transaction: everything it writes commits together or not at all, and its result is
+ * returned only once committed. On SQLite, concurrent callers' transactions commit as a group.
+ */
+export const inTransaction = <T>(db: Kysely<Database>, work: (trx: Trx) => Promise<T>): Promise<T> => {
+  const group = groupCommits.get(db);
+  if (group) return group.run((trx) => runWork(trx, work));
+  return db.transaction().execute((trx) => runWork(trx, work));
+};
 
 /**
  * Append-only rows written in batches: added rows are inserted together just before the transaction commits
