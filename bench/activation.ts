@@ -1,16 +1,21 @@
 // Benchmark: complete online activations (context → update → receipt) per second against the real built
 // Central, with 32 concurrent clients, on SQLite and on PostgreSQL — beside, measured in the same run, the
-// raw Ed25519 sign/verify rate and a bare insert-transaction rate on the same database.
+// raw Ed25519 sign/verify rate and a bare insert-transaction rate on the same database, and where the CPU
+// went (Central, the clients, PostgreSQL's server processes).
 //
 //   npx tsx bench/activation.ts [--seconds 10] [--clients 32] [--dialect sqlite|postgres|both]
 //
 // PostgreSQL needs TESSERA_TEST_DATABASE_URL (a scratch database is created and dropped). Run `npm run build`
-// first. Each client plays a customer's runtime: a fresh in-memory container per activation, real keys,
-// real documents (packages/core), HTTP keep-alive.
+// first. Each client plays a customer's runtime: a fresh in-memory container per activation, real keys, real
+// documents (packages/core), HTTP keep-alive. The clients share one undici connection pool (the load
+// generator must cost little next to what it measures: Node's fetch needs ~460 µs of CPU per request here,
+// undici's pool ~60 µs). Central, PostgreSQL and the clients share this machine's cores.
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   applyUpdate,
+  ed25519BackendName,
   generateKeyPair,
   makeContext,
   newContainerState,
@@ -20,6 +25,7 @@ import {
   verifyBytes,
 } from '@tessera/core';
 import { sql } from 'kysely';
+import { Pool } from 'undici';
 import { createDatabase } from '../packages/server/src/db/database.js';
 import { createScratchPostgresDatabase } from '../packages/server/src/db/test-helper.js';
 import { type Central, startCentral } from '../packages/server/test/support/central-process.js';
@@ -57,6 +63,63 @@ const cryptoBaseline = () => {
   return {
     sign: rate(1000, () => signBytes(key, message)),
     verify: rate(1000, () => verifyBytes(key.publicKey, message, signature)),
+  };
+};
+
+// ——— CPU accounting from /proc (Linux): user + system time in microseconds ———
+
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+const cpuOfPid = (pid: number): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+  } catch {
+    return 0; // gone meanwhile
+  }
+};
+const postgresPids = (): number[] =>
+  readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false;
+      }
+    });
+/** Busy and total time of all cores, from /proc/stat. */
+const machineCpu = () => {
+  const [, ...ticks] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).filter(Boolean);
+  const numbers = ticks.map(Number);
+  const idle = (numbers[3] ?? 0) + (numbers[4] ?? 0);
+  const total = numbers.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) * TICK_US, total: total * TICK_US };
+};
+
+interface CpuSnapshot {
+  central: number;
+  clients: number;
+  postgres: Map<number, number>;
+  machine: { busy: number; total: number };
+}
+const cpuSnapshot = (centralPid: number, postgres: boolean): CpuSnapshot => {
+  const own = process.cpuUsage();
+  return {
+    central: cpuOfPid(centralPid),
+    clients: own.user + own.system,
+    postgres: new Map(postgres ? postgresPids().map((pid) => [pid, cpuOfPid(pid)]) : []),
+    machine: machineCpu(),
+  };
+};
+const cpuSince = (before: CpuSnapshot, after: CpuSnapshot) => {
+  let postgres = 0;
+  for (const [pid, cpu] of after.postgres) postgres += cpu - (before.postgres.get(pid) ?? 0);
+  return {
+    central: after.central - before.central,
+    clients: after.clients - before.clients,
+    postgres,
+    busyShare: (after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total),
   };
 };
 
@@ -130,33 +193,40 @@ const prepareTickets = async (central: Central, count: number): Promise<string[]
   return codes;
 };
 
-const post = async (url: string, body: unknown) => {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${url} → ${response.status}: ${JSON.stringify(json)}`);
-  return json;
-};
-
-/** One customer activating one ticket online, exactly as `tessera activate` does, in memory. */
-const activateOnce = async (central: Central, ticket: string, serial: string) => {
-  const key = generateKeyPair();
-  let state = newContainerState(serial, 'machine');
-  const nonce = randomToken(16);
-  const context = makeContext(state, key, { nonce, now: new Date() });
-  const answer = await post(`${central.url}/api/v1/gateway/activate`, { ticket, context });
-  for (const { update } of answer.updates as { update: string }[])
-    state = applyUpdate(state, update, { expectedNonce: nonce }).state;
-  const receipt = makeContext(state, key, { nonce: randomToken(16), now: new Date() });
-  await post(`${central.url}/api/v1/gateway/receipt`, { receipt });
+/** One customer's runtime talking to the gateway. */
+const gatewayClient = (central: Central) => {
+  const pool = new Pool(central.url, { connections: CLIENTS });
+  const post = async (path: string, body: unknown) => {
+    const response = await pool.request({
+      path,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.body.json()) as Record<string, unknown>;
+    if (response.statusCode >= 300)
+      throw new Error(`${path} → ${response.statusCode}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  /** Activates one ticket online, exactly as `tessera activate` does, into a fresh in-memory container. */
+  const activateOnce = async (ticket: string, serial: string) => {
+    const key = generateKeyPair();
+    let state = newContainerState(serial, 'machine');
+    const nonce = randomToken(16);
+    const context = makeContext(state, key, { nonce, now: new Date() });
+    const answer = await post('/api/v1/gateway/activate', { ticket, context });
+    for (const { update } of answer.updates as { update: string }[])
+      state = applyUpdate(state, update, { expectedNonce: nonce }).state;
+    const receipt = makeContext(state, key, { nonce: randomToken(16), now: new Date() });
+    await post('/api/v1/gateway/receipt', { receipt });
+  };
+  return { activateOnce, close: () => pool.close() };
 };
 
 const run = async (dialect: 'sqlite' | 'postgres') => {
   const inserts = await insertBaseline(dialect);
   const central = await startCentral(dialect, { LOG_LEVEL: 'error', DATABASE_POOL_SIZE: '16' });
+  const client = gatewayClient(central);
   try {
     // Generous: enough tickets for the run at twice the target rate.
     const tickets = await prepareTickets(
@@ -167,18 +237,19 @@ const run = async (dialect: 'sqlite' | 'postgres') => {
     let next = 0;
     let serialNumber = 100_000_000 + Math.floor(Math.random() * 100_000_000);
     for (let i = 0; i < 200; i++)
-      await activateOnce(central, tickets[next++] as string, `130-${serialNumber++}`);
+      await client.activateOnce(tickets[next++] as string, `130-${serialNumber++}`);
     const latencies: number[] = [];
     let failures = 0;
     const end = performance.now() + SECONDS * 1000;
     const started = performance.now();
+    const cpuBefore = cpuSnapshot(central.pid, dialect === 'postgres');
     await Promise.all(
       Array.from({ length: CLIENTS }, async () => {
         while (performance.now() < end && next < tickets.length) {
           const ticket = tickets[next++] as string;
           const t0 = performance.now();
           try {
-            await activateOnce(central, ticket, `130-${serialNumber++}`);
+            await client.activateOnce(ticket, `130-${serialNumber++}`);
             latencies.push(performance.now() - t0);
           } catch (error) {
             failures++;
@@ -187,6 +258,7 @@ const run = async (dialect: 'sqlite' | 'postgres') => {
         }
       }),
     );
+    const cpu = cpuSince(cpuBefore, cpuSnapshot(central.pid, dialect === 'postgres'));
     const elapsed = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
     return {
@@ -197,15 +269,19 @@ const run = async (dialect: 'sqlite' | 'postgres') => {
       failures,
       count: latencies.length,
       inserts,
+      cpu,
     };
   } finally {
+    await client.close();
     await central.stop();
   }
 };
 
 const main = async () => {
   const crypto = cryptoBaseline();
-  console.log(`Ed25519 (this machine, one core): sign ${fmt(crypto.sign)}/s, verify ${fmt(crypto.verify)}/s`);
+  console.log(
+    `Ed25519 (${ed25519BackendName()}, one core): sign ${fmt(crypto.sign)}/s, verify ${fmt(crypto.verify)}/s`,
+  );
   const dialects =
     values.dialect === 'both'
       ? (['sqlite', 'postgres'] as const)
@@ -217,10 +293,12 @@ const main = async () => {
     }
     const r = await run(dialect);
     const target = dialect === 'sqlite' ? 1000 : 500;
+    const perActivation = (us: number) => fmt(us / r.count, 0);
     console.log(
       [
         `${dialect}: ${fmt(r.activations)} activations/s (${r.count} in ${SECONDS} s, ${CLIENTS} clients, ${r.failures} failed)`,
         `  latency per activation (activate + receipt): p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms`,
+        `  CPU per activation: Central ${perActivation(r.cpu.central)} µs, clients ${perActivation(r.cpu.clients)} µs${dialect === 'postgres' ? `, PostgreSQL ${perActivation(r.cpu.postgres)} µs` : ''}; the machine's cores were ${fmt(100 * r.cpu.busyShare)} % busy`,
         `  baseline: bare insert transactions ${fmt(r.inserts)}/s → an activation costs ${fmt(r.inserts / r.activations, 1)} bare transactions`,
         `  crypto per activation (2 verifies + 2 signs on Central): ${fmt((2 / crypto.verify + 2 / crypto.sign) * 1e6, 0)} µs of ${fmt(1e6 / r.activations, 0)} µs`,
         `  target ≥ ${target}/s, p99 < 50 ms: ${r.activations >= target && r.p99 < 50 ? 'met' : 'NOT met'}`,

@@ -16,6 +16,8 @@ export const ADMIN_PASSWORD = 'e2e admin password 0123';
 
 export interface Central {
   url: string;
+  /** the server's process id (benchmarks read its CPU time) */
+  pid: number;
   dialect: 'sqlite' | 'postgres';
   dataDir: string;
   /** JSON request as the admin token; throws with the body on an unexpected status. */
@@ -109,6 +111,7 @@ export const startCentral = async (
   const base = url;
   return {
     url: base,
+    pid: child.pid ?? 0,
     dialect,
     dataDir,
     stop,
