@@ -81,9 +81,13 @@ export const verifyBytes = (publicKey: string, message: Uint8Array, signature: s
 export const sha256 = (bytes: Uint8Array): Uint8Array =>
   new Uint8Array(createHash('sha256').update(bytes).digest());
 
+const keyIds = new Map<string, string>();
+
 /** A short, stable name for a public key: base64url of the first 16 bytes of its SHA-256. */
 export const keyIdOf = (publicKey: string): string =>
-  toBase64Url(sha256(fromBase64Url(publicKey, 'public key')).subarray(0, 16));
+  remember(keyIds, publicKey, () =>
+    toBase64Url(sha256(fromBase64Url(publicKey, 'public key')).subarray(0, 16)),
+  );
 
 export const randomToken = (bytes = 16): string => toBase64Url(randomBytes(bytes));
 
