@@ -4,14 +4,24 @@
 
 import type { Executor } from './transaction.js';
 
-export const perTransaction = <V>(load: (ex: Executor, key: string) => Promise<V>) => {
+export interface PerTransaction<V> {
+  (ex: Executor, key?: string): Promise<V>;
+  /** Records a value another query of this transaction already read, so it is not read again. */
+  prime(ex: Executor, key: string, value: V): void;
+}
+
+export const perTransaction = <V>(load: (ex: Executor, key: string) => Promise<V>): PerTransaction<V> => {
   const memo = new WeakMap<Executor, Map<string, Promise<V>>>();
-  return (ex: Executor, key = ''): Promise<V> => {
+  const valuesOf = (ex: Executor) => {
     let values = memo.get(ex);
     if (!values) {
       values = new Map();
       memo.set(ex, values);
     }
+    return values;
+  };
+  const read = (ex: Executor, key = ''): Promise<V> => {
+    const values = valuesOf(ex);
     let value = values.get(key);
     if (!value) {
       value = load(ex, key);
@@ -19,4 +29,9 @@ export const perTransaction = <V>(load: (ex: Executor, key: string) => Promise<V
     }
     return value;
   };
+  return Object.assign(read, {
+    prime: (ex: Executor, key: string, value: V) => {
+      valuesOf(ex).set(key, Promise.resolve(value));
+    },
+  });
 };

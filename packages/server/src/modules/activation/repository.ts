@@ -126,6 +126,74 @@ const licensesPreAssignedQuery = prepared<{ containerId: string }, LicenseTable>
     .orderBy('id'),
 );
 
+// Shape: "<number of ids>|<with pre-assigned: y or n>".
+const licensesForContactQuery = preparedShape<Record<string, string>, LicenseTable>((shape) => (qb, arg) => {
+  const [count, withPreAssigned] = shape.split('|');
+  return qb
+    .selectFrom('licenses')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        ...(Number(count) > 0
+          ? [
+              eb(
+                'id',
+                'in',
+                Array.from({ length: Number(count) }, (_, i) => arg(`id${i}`)),
+              ),
+            ]
+          : []),
+        ...(withPreAssigned === 'y'
+          ? [
+              eb.and([
+                eb('pre_assigned_container_id', '=', arg('containerId')),
+                eb('state', 'in', ['available', 'returned']),
+              ]),
+            ]
+          : []),
+      ]),
+    )
+    .orderBy('id');
+});
+
+/**
+ * What a contact needs to know about licenses, in one read: the rows of the licenses with these ids (those
+ * Central predicts in the container), and — with `preAssigned` — the licenses waiting for its next contact.
+ */
+export const licensesForContact = async (
+  ex: Executor,
+  containerId: string,
+  wanted: { ids: readonly string[]; preAssigned: boolean },
+): Promise<{ byId: Map<string, LicenseRecord>; preAssigned: LicenseRecord[] }> => {
+  const ids = [...new Set(wanted.ids)];
+  let rows: LicenseRecord[];
+  if (ids.length === 0 && !wanted.preAssigned) rows = [];
+  else if (ids.length > PREPARED_LIST_MAX) {
+    rows = [
+      ...(await findLicenses(ex, ids)),
+      ...(wanted.preAssigned ? await licensesPreAssignedTo(ex, containerId) : []),
+    ];
+  } else {
+    const args: Record<string, string> = { containerId };
+    ids.forEach((id, i) => {
+      args[`id${i}`] = id;
+    });
+    const query = licensesForContactQuery(`${ids.length}|${wanted.preAssigned ? 'y' : 'n'}`);
+    rows = (await query.rows(ex, args)).map(toLicense);
+  }
+  const wantedIds = new Set(ids);
+  const unique = [...new Map(rows.map((l) => [l.id, l])).values()];
+  return {
+    byId: new Map(unique.filter((l) => wantedIds.has(l.id)).map((l) => [l.id, l])),
+    preAssigned: wanted.preAssigned
+      ? unique.filter(
+          (l) =>
+            l.preAssignedContainerId === containerId && (l.state === 'available' || l.state === 'returned'),
+        )
+      : [],
+  };
+};
+
 /** Licenses waiting for the container's next contact. */
 export const licensesPreAssignedTo = async (ex: Executor, containerId: string): Promise<LicenseRecord[]> =>
   (await licensesPreAssignedQuery.rows(ex, { containerId })).map(toLicense);
@@ -270,6 +338,47 @@ export const findTicketRef = async (ex: Executor, code: string): Promise<TicketR
   return row ? { ...row, visibleToMembers: row.visibleToMembers === 1 } : undefined;
 };
 
+const ticketWithLicensesByCode = prepared((qb, arg: Arg<{ code: string }>) =>
+  qb
+    .selectFrom('tickets')
+    .innerJoin('groups', 'groups.id', 'tickets.group_id')
+    .leftJoin('licenses', 'licenses.ticket_id', 'tickets.id')
+    .selectAll('licenses')
+    .select([
+      'tickets.id as ticket_ref_id',
+      'tickets.code as ticket_ref_code',
+      'tickets.group_id as ticket_ref_group_id',
+      'groups.path as ticket_ref_group_path',
+      'tickets.user_id as ticket_ref_user_id',
+      'tickets.visible_to_members as ticket_ref_visible_to_members',
+    ])
+    .where('tickets.code', '=', arg('code'))
+    .orderBy('licenses.created_at')
+    .orderBy('licenses.id'),
+);
+
+/** A ticket and its licenses (oldest first) in one read. */
+export const findTicketWithLicenses = async (
+  ex: Executor,
+  code: string,
+): Promise<{ ticket: TicketRef; licenses: LicenseRecord[] } | undefined> => {
+  const rows = await ticketWithLicensesByCode.rows(ex, { code });
+  const first = rows[0];
+  if (!first) return undefined;
+  return {
+    ticket: {
+      id: first.ticket_ref_id,
+      code: first.ticket_ref_code,
+      groupId: first.ticket_ref_group_id,
+      groupPath: first.ticket_ref_group_path,
+      userId: first.ticket_ref_user_id,
+      visibleToMembers: first.ticket_ref_visible_to_members === 1,
+    },
+    // A ticket without licenses still yields one row, with every license column null.
+    licenses: rows.filter((row) => row.id !== null).map((row) => toLicense(row as LicenseTable)),
+  };
+};
+
 export const findTicketRefById = async (ex: Executor, id: string): Promise<TicketRef | undefined> => {
   const row = await ex.selectFrom('tickets').select('code').where('id', '=', id).executeTakeFirst();
   return row ? findTicketRef(ex, row.code) : undefined;
@@ -287,3 +396,8 @@ const groupPath = perTransaction(async (ex, groupId) => {
 /** A group's materialized path (read once per transaction: a group never moves). */
 export const groupPathOf = async (ex: Executor, groupId: string | null): Promise<string | null> =>
   groupId === null ? null : groupPath(ex, groupId);
+
+/** A group path another query of this transaction already read. */
+export const rememberGroupPath = (ex: Executor, groupId: string | null, path: string | null): void => {
+  if (groupId !== null && path !== null) groupPath.prime(ex, groupId, path);
+};

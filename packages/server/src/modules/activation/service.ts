@@ -4,7 +4,13 @@
 // with conditional updates, plans the next step and lets the ledger issue it — with the audit entries and
 // events of every change. Not here: HTTP, SQL, or how steps are signed and stored (containers/ledger.ts).
 
-import { type Clock, type OpenedContext, openContext, TesseraError } from '@tessera/core';
+import {
+  type Clock,
+  type FirmItemSnapshot,
+  type OpenedContext,
+  openContext,
+  TesseraError,
+} from '@tessera/core';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ContainerTypeName, LicenseState, StepChannel } from '../../db/schema-licensing.js';
@@ -142,14 +148,24 @@ export const createActivationService = (deps: ActivationDeps) => {
     return outcome.ok;
   };
 
-  const findTicket = async (ex: Executor, code: string, who: GatewayCaller): Promise<TicketRef> => {
-    const parsed = deps.parseTicketCode(code);
-    const ticket = await repo.findTicketRef(ex, parsed);
-    if (!ticket) throw ticketNotFound(code);
-    // A signed-in caller must be allowed to see the ticket; without one, the ticket code is the credential.
-    if (who.caller && !canSeeTicket(who.caller.principal, ticket)) throw ticketNotFound(code);
-    return ticket;
+  /** A signed-in caller must be allowed to see the ticket; without one, the ticket code is the credential. */
+  const visibleTo = <T extends { ticket: TicketRef }>(
+    found: T | undefined,
+    code: string,
+    who: GatewayCaller,
+  ): T => {
+    if (!found || (who.caller && !canSeeTicket(who.caller.principal, found.ticket)))
+      throw ticketNotFound(code);
+    return found;
   };
+
+  const findTicket = async (ex: Executor, code: string, who: GatewayCaller): Promise<TicketRef> => {
+    const ticket = await repo.findTicketRef(ex, deps.parseTicketCode(code));
+    return visibleTo(ticket && { ticket }, code, who).ticket;
+  };
+
+  const findTicketWithLicenses = async (ex: Executor, code: string, who: GatewayCaller) =>
+    visibleTo(await repo.findTicketWithLicenses(ex, deps.parseTicketCode(code)), code, who);
 
   const record = async (
     trx: Trx,
@@ -163,6 +179,17 @@ export const createActivationService = (deps: ActivationDeps) => {
     await audit.record(trx, { actor, action, subject: { type: 'license', id: license.id }, groupPath, data });
     if (event)
       await events.emit(trx, { type: event, subject: { type: 'license', id: license.id }, groupPath, data });
+  };
+
+  /** The state Central issued last for a firm item (what the context reported when it proved exactly that). */
+  const predictionOf = async (trx: Trx, item: FirmItemRecord): Promise<FirmItemSnapshot> => {
+    const predicted =
+      item.reportedSnapshot !== null && item.reportedFuc === item.issuedFuc
+        ? item.reportedSnapshot
+        : await ledger.predictedAt(trx, item, item.issuedFuc);
+    if (!predicted)
+      throw new Error(`no prediction for container ${item.containerId} at FUC ${item.issuedFuc}`);
+    return predicted;
   };
 
   /**
@@ -186,8 +213,17 @@ export const createActivationService = (deps: ActivationDeps) => {
   ): Promise<IssuedUpdate[]> => {
     const { container } = request;
     const at = now();
+    // What Central predicts each reported firm item holds; the context just proved it when nothing was issued
+    // beyond it. The rows of those licenses and of the licenses waiting for this container come in one read.
+    const predictions = new Map<number, FirmItemSnapshot>();
+    for (const [firmCode, item] of request.items) predictions.set(firmCode, await predictionOf(trx, item));
+    const { preAssigned: waiting, byId: known } = await repo.licensesForContact(trx, container.id, {
+      // A container registered by this very contact cannot have anything pre-assigned yet.
+      preAssigned: !request.registered,
+      ids: [...predictions.values()].flatMap((p) => p.licenses.map((l) => l.ticketLicenseId)),
+    });
     const preAssigned: LicenseRecord[] = [];
-    for (const license of request.registered ? [] : await repo.licensesPreAssignedTo(trx, container.id)) {
+    for (const license of waiting) {
       const moved = await repo.transitionLicense(
         trx,
         license.id,
@@ -231,21 +267,10 @@ export const createActivationService = (deps: ActivationDeps) => {
     ]);
     const updates: IssuedUpdate[] = [];
     for (const firmCode of [...firmCodes].sort((a, b) => a - b)) {
-      const item = request.items.get(firmCode) ?? (await ledger.firmItem(trx, container, firmCode));
-      // The context just proved this very state when nothing was issued beyond it; no need to look it up.
-      const predicted =
-        item.reportedSnapshot !== null && item.reportedFuc === item.issuedFuc
-          ? item.reportedSnapshot
-          : await ledger.predictedAt(trx, item, item.issuedFuc);
-      if (!predicted) throw new Error(`no prediction for ${container.serial} at FUC ${item.issuedFuc}`);
-      const known = new Map(
-        (
-          await repo.findLicenses(
-            trx,
-            predicted.licenses.map((l) => l.ticketLicenseId),
-          )
-        ).map((l) => [l.id, l]),
-      );
+      const reported = request.items.get(firmCode);
+      const item = reported ?? (await ledger.firmItem(trx, container, firmCode));
+      // A firm item only pre-assigned licenses bring in is new: its prediction is empty, its licenses unknown.
+      const predicted = predictions.get(firmCode) ?? (await predictionOf(trx, item));
       const ofFirm = (list: LicenseRecord[] | undefined) =>
         (list ?? []).filter((l) => l.firmCode === firmCode);
       const intents = planStep({
@@ -313,7 +338,9 @@ export const createActivationService = (deps: ActivationDeps) => {
     firmCodes: number[],
     who: GatewayCaller,
     groupId: string | null = null,
-  ) => ledger.contact(trx, opened, { firmCodes, actor: actorOf(who), channel: who.channel, groupId });
+    likelyNew = false,
+  ) =>
+    ledger.contact(trx, opened, { firmCodes, actor: actorOf(who), channel: who.channel, groupId, likelyNew });
 
   const productRulesOf = async (ex: Executor, licenses: LicenseRecord[]) => {
     const rules = new Map<string, ProductRules>();
@@ -361,8 +388,7 @@ export const createActivationService = (deps: ActivationDeps) => {
   ): Promise<GatewayResult> => {
     const opened = open(input.context);
     return run<GatewayResult>(async (trx) => {
-      const ticket = await findTicket(trx, input.ticket, who);
-      const all = await repo.licensesOfTicket(trx, ticket.id);
+      const { ticket, licenses: all } = await findTicketWithLicenses(trx, input.ticket, who);
       const activatable = (l: LicenseRecord) => l.state === 'available' || l.state === 'returned';
       const selected = selectLicenses(all, input.licenses, activatable);
       if (selected.length === 0) {
@@ -404,7 +430,8 @@ export const createActivationService = (deps: ActivationDeps) => {
         }
       }
       const firmCodes = [...new Set(selected.map((l) => l.firmCode))];
-      const outcome = await contactOrStop(trx, opened, firmCodes, who, ticket.groupId);
+      // Most activations are a container's first contact: register it insert-first.
+      const outcome = await contactOrStop(trx, opened, firmCodes, who, ticket.groupId, true);
       if (outcome.kind === 'manipulation') return { manipulation: { serial, reason: outcome.reason } };
       let container = outcome.container;
       const actor = actorOf(who);
@@ -515,9 +542,9 @@ export const createActivationService = (deps: ActivationDeps) => {
   ): Promise<GatewayResult> => {
     const opened = open(input.context);
     return run<GatewayResult>(async (trx) => {
-      const ticket = await findTicket(trx, input.ticket, who);
+      const { ticket, licenses: before } = await findTicketWithLicenses(trx, input.ticket, who);
       const serial = opened.context.serial;
-      const firmCodes = [...new Set((await repo.licensesOfTicket(trx, ticket.id)).map((l) => l.firmCode))];
+      const firmCodes = [...new Set(before.map((l) => l.firmCode))];
       const outcome = await contactOrStop(trx, opened, firmCodes, who);
       if (outcome.kind === 'manipulation') return { manipulation: { serial, reason: outcome.reason } };
       const { container } = outcome;

@@ -64,6 +64,10 @@ export const containerTypeOfSerial = (serial: string): ContainerTypeName | undef
 export const containerNotFound = (serial: string) =>
   new TesseraError('container_not_found', `No container ${serial} exists or is visible to you.`, { serial });
 
+/** Another transaction changed the same firm item first; the runtime retries. */
+const concurrentUpdate = (item: FirmItemRecord, serial = `with id ${item.containerId}`) =>
+  new TesseraError('concurrent_update', `Another request is updating container ${serial}; retry.`);
+
 export type Ledger = ReturnType<typeof createLedger>;
 
 export const createLedger = (deps: LedgerDeps) => {
@@ -95,17 +99,28 @@ export const createLedger = (deps: LedgerDeps) => {
     return (await repo.findStepAt(ex, item, fuc))?.snapshotAfter;
   };
 
-  /** The container row for a serial, locked for this transaction; created (and its key pinned) at first contact. */
+  /**
+   * The container row for a serial, locked for this transaction; created (and its key pinned) at first contact.
+   * `likelyNew` (an activation, usually a container's first contact) tries the insert first, which saves the
+   * lookup when the container is indeed new.
+   */
   const register = async (
     trx: Trx,
     serial: string,
     type: ContainerTypeName,
     publicKey: string | null,
     actor: AuditActor,
-    options: { groupId?: string | null; contact?: boolean } = {},
+    options: { groupId?: string | null; contact?: boolean; likelyNew?: boolean } = {},
   ): Promise<Container & { registered?: boolean }> => {
-    const existing = await repo.findContainer(trx, serial, { lock: deps.dialect });
-    if (existing) return existing;
+    const known = async () => {
+      const found = await repo.findContainerForContact(trx, serial);
+      if (found) licenses.rememberGroupPath(trx, found.container.groupId, found.groupPath);
+      return found?.container;
+    };
+    if (!options.likelyNew) {
+      const existing = await known();
+      if (existing) return existing;
+    }
     const at = now();
     const fresh: Container = {
       id: newId(),
@@ -120,8 +135,8 @@ export const createLedger = (deps: LedgerDeps) => {
       lastContactAt: options.contact ? at : null,
     };
     if (!(await repo.insertContainerIfAbsent(trx, fresh))) {
-      // A concurrent first contact of the same container won; continue with its row.
-      const winner = await repo.findContainer(trx, serial, { lock: deps.dialect });
+      // Known already, or a concurrent first contact of the same container won: continue with its row.
+      const winner = await known();
       if (!winner) throw new Error(`container ${serial} vanished after a conflicting insert`);
       return winner;
     }
@@ -247,6 +262,8 @@ export const createLedger = (deps: LedgerDeps) => {
       channel: string;
       /** the customer group a container seen for the first time belongs to */
       groupId?: string | null;
+      /** the container is probably seen for the first time (an activation): register it insert-first */
+      likelyNew?: boolean;
     },
   ): Promise<ContactOutcome> => {
     const { context } = opened;
@@ -267,6 +284,7 @@ export const createLedger = (deps: LedgerDeps) => {
       {
         groupId: options.groupId ?? null,
         contact: true,
+        likelyNew: options.likelyNew ?? false,
       },
     );
     let container: Container = registeredContainer;
@@ -362,29 +380,10 @@ export const createLedger = (deps: LedgerDeps) => {
         await applyConfirmedEffects(trx, container, proven, options.actor, options.channel);
       }
       const confirmedFuc = Math.max(item.confirmedFuc, reported.fuc);
-      if (isNew) {
-        await repo.insertFirmItem(trx, {
-          ...item,
-          confirmedFuc,
-          reportedFuc: reported.fuc,
-          reportedSnapshot: reported,
-          reportedAt: at,
-        });
-      } else {
-        await repo.updateFirmItem(trx, item, {
-          confirmedFuc,
-          reportedFuc: reported.fuc,
-          reportedSnapshot: reported,
-          reportedAt: at,
-        });
-      }
-      items.set(firmCode, {
-        ...item,
-        confirmedFuc,
-        reportedFuc: reported.fuc,
-        reportedSnapshot: reported,
-        reportedAt: at,
-      });
+      const report = { confirmedFuc, reportedFuc: reported.fuc, reportedSnapshot: reported, reportedAt: at };
+      // A firm item Central sees for the first time is written by issue(), with the step it issues, if any.
+      if (!isNew) await repo.updateFirmItem(trx, item, report);
+      items.set(firmCode, { ...item, ...report, ...(isNew ? { unsaved: true } : {}) });
     }
     if (!registered) await repo.updateContainer(trx, container.id, { lastContactAt: at });
     return {
@@ -395,13 +394,15 @@ export const createLedger = (deps: LedgerDeps) => {
     };
   };
 
-  /** Central's record of a firm item, created empty when Central has not programmed it yet. */
+  /** Central's record of a firm item, empty (and written by issue()) when Central has not programmed it yet. */
   const firmItem = async (trx: Trx, container: Container, firmCode: number): Promise<FirmItemRecord> => {
     const existing = (await repo.findFirmItems(trx, container.id)).find((item) => item.firmCode === firmCode);
-    if (existing) return existing;
-    const item = defaultItem(container.id, firmCode);
-    await repo.insertFirmItem(trx, item);
-    return item;
+    return existing ?? { ...defaultItem(container.id, firmCode), unsaved: true };
+  };
+
+  /** Writes a firm item contact() or firmItem() left unsaved, as it is. */
+  const save = async (trx: Trx, item: FirmItemRecord): Promise<void> => {
+    if (item.unsaved && !(await repo.insertFirmItemIfAbsent(trx, item))) throw concurrentUpdate(item);
   };
 
   const summaryOf = (signed: ReturnType<typeof signLicense>): LicenseSummary => ({
@@ -414,7 +415,8 @@ export const createLedger = (deps: LedgerDeps) => {
   /**
    * Issues the next update for one firm item: every step the container has not confirmed yet (catch-up),
    * plus a new step for `intents` when there are any. Returns the update file's text, or null when there is
-   * nothing to send.
+   * nothing to send. Every firm item a contact reported goes through here, so this is also where a firm item
+   * Central sees for the first time is written.
    */
   const issue = async (
     trx: Trx,
@@ -430,7 +432,10 @@ export const createLedger = (deps: LedgerDeps) => {
     const { container, item, intents } = request;
     const firmCode = item.firmCode;
     // Nothing new and nothing unconfirmed: no update (and no need to open the firm key).
-    if (intents.length === 0 && item.issuedFuc <= item.confirmedFuc) return null;
+    if (intents.length === 0 && item.issuedFuc <= item.confirmedFuc) {
+      await save(trx, item);
+      return null;
+    }
     const catchUp =
       item.issuedFuc > item.confirmedFuc ? await repo.findSteps(trx, item, { after: item.confirmedFuc }) : [];
     const updateId = newId();
@@ -539,18 +544,11 @@ export const createLedger = (deps: LedgerDeps) => {
       // The unique (container, firm code, epoch, toFuc) index and the conditional FUC update make sure two
       // requests can never issue the same step; the loser's transaction fails and the client retries.
       await repo.insertStep(trx, step);
-      const advanced = await repo.updateFirmItem(
-        trx,
-        item,
-        { issuedFuc: step.toFuc, ...(item.pinnedKeyId === null ? { pinnedKeyId: keyId } : {}) },
-        item.issuedFuc,
-      );
-      if (!advanced) {
-        throw new TesseraError(
-          'concurrent_update',
-          `Another request is updating container ${container.serial}; retry.`,
-        );
-      }
+      const advance = { issuedFuc: step.toFuc, ...(item.pinnedKeyId === null ? { pinnedKeyId: keyId } : {}) };
+      const advanced = item.unsaved
+        ? await repo.insertFirmItemIfAbsent(trx, { ...item, ...advance, unsaved: false })
+        : await repo.updateFirmItem(trx, item, advance, item.issuedFuc);
+      if (!advanced) throw concurrentUpdate(item, container.serial);
       steps.push({ fromFuc: step.fromFuc, toFuc: step.toFuc, operations });
       toFuc = step.toFuc;
       if (effects.some((e) => e.kind === 'lock')) {

@@ -3,7 +3,7 @@
 
 import type { FirmItemSnapshot, Operation } from '@tessera/core';
 import type { Dialect } from '../../db/database.js';
-import { columnArgs, columnChanges, prepared, preparedShape } from '../../db/prepared.js';
+import { type Arg, columnArgs, columnChanges, prepared, preparedShape } from '../../db/prepared.js';
 import type {
   ContainerFirmItemTable,
   ContainerStatus,
@@ -46,6 +46,8 @@ export interface FirmItemRecord {
   reportedFuc: number | null;
   reportedSnapshot: FirmItemSnapshot | null;
   reportedAt: string | null;
+  /** not written yet: the ledger inserts it with the step it issues (or as it is) before the transaction ends */
+  unsaved?: boolean;
 }
 
 export interface StepRecord {
@@ -85,6 +87,26 @@ const containerBySerialForUpdate = prepared<{ serial: string }, ContainerTable>(
   const query = qb.selectFrom('containers').selectAll().where('serial', '=', arg('serial'));
   return dialect === 'postgres' ? query.forUpdate() : query;
 });
+
+// The contact's read of the container also brings its customer group's path, which its audit entries carry.
+const containerForContact = prepared((qb, arg: Arg<{ serial: string }>, dialect) => {
+  const query = qb
+    .selectFrom('containers')
+    .leftJoin('groups', 'groups.id', 'containers.group_id')
+    .selectAll('containers')
+    .select('groups.path as group_path')
+    .where('containers.serial', '=', arg('serial'));
+  return dialect === 'postgres' ? query.forUpdate('containers') : query;
+});
+
+/** The container of a serial with its group's path, locked for the transaction on PostgreSQL. */
+export const findContainerForContact = async (
+  ex: Executor,
+  serial: string,
+): Promise<{ container: Container; groupPath: string | null } | undefined> => {
+  const row = await containerForContact.first(ex, { serial });
+  return row ? { container: toContainer(row), groupPath: row.group_path } : undefined;
+};
 
 export const findContainer = async (
   ex: Executor,
@@ -220,23 +242,36 @@ const insertFirmItemRow = prepared<ContainerFirmItemTable>((qb, arg) =>
   qb.insertInto('container_firm_items').values(columnArgs(firmItemColumns, arg)),
 );
 
+const insertFirmItemUnlessPresent = prepared<ContainerFirmItemTable>((qb, arg) =>
+  qb
+    .insertInto('container_firm_items')
+    .values(columnArgs(firmItemColumns, arg))
+    .onConflict((oc) => oc.columns(['container_id', 'firm_code']).doNothing()),
+);
+
+const firmItemRow = (item: FirmItemRecord): ContainerFirmItemTable => ({
+  container_id: item.containerId,
+  firm_code: item.firmCode,
+  epoch: item.epoch,
+  baseline_fuc: item.baselineFuc,
+  baseline_snapshot: JSON.stringify(item.baselineSnapshot),
+  issued_fuc: item.issuedFuc,
+  confirmed_fuc: item.confirmedFuc,
+  pinned_key_id: item.pinnedKeyId,
+  reported_fuc: item.reportedFuc,
+  reported_snapshot: item.reportedSnapshot === null ? null : JSON.stringify(item.reportedSnapshot),
+  reported_at: item.reportedAt,
+});
+
+/** Inserts the firm item unless the container already has one for its firm code; true if inserted. */
+export const insertFirmItemIfAbsent = async (ex: Executor, item: FirmItemRecord): Promise<boolean> =>
+  (await insertFirmItemUnlessPresent.affected(ex, firmItemRow(item))) === 1;
+
 export const insertFirmItem = async (ex: Executor, item: FirmItemRecord): Promise<void> => {
-  await insertFirmItemRow.execute(ex, {
-    container_id: item.containerId,
-    firm_code: item.firmCode,
-    epoch: item.epoch,
-    baseline_fuc: item.baselineFuc,
-    baseline_snapshot: JSON.stringify(item.baselineSnapshot),
-    issued_fuc: item.issuedFuc,
-    confirmed_fuc: item.confirmedFuc,
-    pinned_key_id: item.pinnedKeyId,
-    reported_fuc: item.reportedFuc,
-    reported_snapshot: item.reportedSnapshot === null ? null : JSON.stringify(item.reportedSnapshot),
-    reported_at: item.reportedAt,
-  });
+  await insertFirmItemRow.execute(ex, firmItemRow(item));
 };
 
-type FirmItemChanges = Partial<Omit<FirmItemRecord, 'containerId' | 'firmCode'>>;
+type FirmItemChanges = Partial<Omit<FirmItemRecord, 'containerId' | 'firmCode' | 'unsaved'>>;
 
 const FIRM_ITEM_COLUMN: Record<keyof FirmItemChanges, keyof ContainerFirmItemTable> = {
   epoch: 'epoch',
