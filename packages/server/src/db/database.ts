@@ -65,7 +65,15 @@ const openSqlite = async (file: string): Promise<DatabaseHandle> => {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
   useGroupCommit(
     db,
-    createGroupCommit(db, () => connection.inTransaction),
+    createGroupCommit(db, {
+      inTransaction: () => connection.inTransaction,
+      execute: (source, parameters) => {
+        const statement = connection.prepare(source);
+        if (statement.reader) return { rows: statement.all(parameters) };
+        const { changes } = statement.run(parameters);
+        return { rows: [], numAffectedRows: BigInt(changes) };
+      },
+    }),
   );
   let closed = false;
   return {

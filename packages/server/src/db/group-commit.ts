@@ -8,6 +8,7 @@
 // PostgreSQL does not use this: its transactions run concurrently and its own group commit shares the fsync.
 
 import { type ControlledTransaction, type Kysely, sql } from 'kysely';
+import { type DirectExecutor, runDirectly } from './prepared.js';
 import type { Database } from './schema.js';
 
 /** What a group's transactions may take: once either limit is reached, the group commits and the next begins. */
@@ -28,9 +29,14 @@ export interface GroupCommit {
 
 export const createGroupCommit = (
   db: Kysely<Database>,
-  /** whether SQLite still has the group's transaction open (it rolls it back by itself after some errors) */
-  inTransaction: () => boolean,
+  connection: {
+    /** whether SQLite still has the group's transaction open (it rolls it back by itself after some errors) */
+    inTransaction: () => boolean;
+    /** runs a prepared query on the connection the group holds (see prepared.ts) */
+    execute: DirectExecutor;
+  },
 ): GroupCommit => {
+  const { inTransaction } = connection;
   const queue: Pending[] = [];
   let draining = false;
 
@@ -39,7 +45,9 @@ export const createGroupCommit = (
     await sql`savepoint work`.execute(trx);
     try {
       // A view of its own per transaction: per-transaction state (memos, batched inserts) is keyed by it.
-      const value = await pending.work(trx.withoutPlugins());
+      const view = trx.withoutPlugins();
+      runDirectly(view, connection.execute);
+      const value = await pending.work(view).finally(() => runDirectly(view, undefined));
       await sql`release work`.execute(trx);
       return { pending, ok: true, value };
     } catch (error) {

@@ -3,8 +3,8 @@
 // short statement, so the queries of hot paths (the activation gateway) are written this way; everything else
 // uses the builder directly. Same types, same SQL — only the compile step is skipped after the first call.
 //
-//   const byName = prepared('groups.byName', (qb, arg) =>
-//     qb.selectFrom('groups').selectAll().where('name', '=', arg<string>('name')));
+//   const byName = prepared((qb, arg: Arg<{ name: string }>) =>
+//     qb.selectFrom('groups').selectAll().where('name', '=', arg('name')));
 //   const rows = await byName.rows(trx, { name: 'Contoso' });
 //
 // A placeholder stands wherever Kysely takes a value; its name is looked up in the arguments at execution.
@@ -38,6 +38,21 @@ interface Template {
   parameters: ({ name: string } | { value: unknown })[];
 }
 
+/** Runs compiled SQL on the connection a transaction holds, synchronously (SQLite's group commit). */
+export type DirectExecutor = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
+
+const direct = new WeakMap<Executor, DirectExecutor>();
+
+/**
+ * Lets prepared queries on `ex` — a transaction that owns its connection — skip Kysely's executor and run on
+ * the driver at once. Only for transactions: a bare database object shares its connection with whatever
+ * transaction holds it, and must queue behind it as Kysely makes it.
+ */
+export const runDirectly = (ex: Executor, executor: DirectExecutor | undefined): void => {
+  if (executor) direct.set(ex, executor);
+  else direct.delete(ex);
+};
+
 export const dialectOf = (ex: Executor): Dialect =>
   ex.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 
@@ -65,7 +80,8 @@ export const prepared = <Args extends object, Row = unknown>(
 ): PreparedQuery<Args, Row> => {
   const templates: Partial<Record<Dialect, Template>> = {};
   const execute = async (ex: Executor, args: Args): Promise<QueryResult<Row>> => {
-    const dialect = dialectOf(ex);
+    const onConnection = direct.get(ex);
+    const dialect = onConnection ? 'sqlite' : dialectOf(ex);
     let template = templates[dialect];
     if (template === undefined) {
       template = compileTemplate(ex, build, dialect);
@@ -77,6 +93,7 @@ export const prepared = <Args extends object, Row = unknown>(
       if (value === undefined) throw new Error(`prepared query: no value for argument "${p.name}"`);
       return value;
     });
+    if (onConnection) return onConnection(template.sql, values) as QueryResult<Row>;
     return ex.executeQuery(CompiledQuery.raw(template.sql, values) as CompiledQuery<Row>);
   };
   return {
