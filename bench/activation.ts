@@ -12,6 +12,7 @@
 // undici's pool ~60 µs). Central, PostgreSQL and the clients share this machine's cores.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   applyUpdate,
@@ -21,6 +22,8 @@ import {
   newContainerState,
   randomToken,
   signBytes,
+  signLicense,
+  signUpdate,
   utf8,
   verifyBytes,
 } from '@tessera/core';
@@ -38,6 +41,7 @@ const { values } = parseArgs({
   },
 });
 const SECONDS = Number(values.seconds);
+const cores = availableParallelism();
 const CLIENTS = Number(values.clients);
 
 const percentile = (sorted: number[], p: number) =>
@@ -64,6 +68,67 @@ const cryptoBaseline = () => {
     sign: rate(1000, () => signBytes(key, message)),
     verify: rate(1000, () => verifyBytes(key.publicKey, message, signature)),
   };
+};
+
+/**
+ * What one activation costs a client without any network or server: a container key, the context, applying
+ * the update (two signature checks) and the receipt — on updates Central would send, signed here beforehand.
+ */
+const clientWorkBaseline = () => {
+  const firm = generateKeyPair();
+  const options = {
+    featureMap: 1,
+    unitCounter: null,
+    licenseQuantity: 1,
+    activationTime: null,
+    expirationTime: '2030-01-01T00:00:00.000Z',
+    usagePeriodSeconds: null,
+    maintenancePeriod: null,
+    text: null,
+    protectedData: null,
+  };
+  const prepared = Array.from({ length: 500 }, (_, i) => {
+    const serial = `130-${900_000_000 + i}`;
+    const nonce = randomToken(16);
+    const license = signLicense(
+      {
+        serial,
+        firmCode: 6_900_001,
+        productCode: 1,
+        ticketLicenseId: `bench-license-${i}`,
+        generation: 1,
+        issuedAt: new Date().toISOString(),
+        options,
+        modules: [],
+      },
+      firm,
+    );
+    const update = signUpdate(
+      {
+        updateId: `bench-update-${i}`,
+        serial,
+        firmCode: 6_900_001,
+        issuedAt: new Date().toISOString(),
+        nonce,
+        keyChain: [],
+        steps: [{ fromFuc: 0, toFuc: 1, operations: [{ op: 'add_license', license: license.envelope }] }],
+      },
+      firm,
+    );
+    return { serial, nonce, update };
+  });
+  let next = 0;
+  return (
+    1e6 /
+    rate(1000, () => {
+      const { serial, nonce, update } = prepared[next++ % prepared.length] as (typeof prepared)[number];
+      const key = generateKeyPair();
+      const state = newContainerState(serial, 'machine');
+      makeContext(state, key, { nonce, now: new Date() });
+      const applied = applyUpdate(state, update, { expectedNonce: nonce }).state;
+      makeContext(applied, key, { nonce: randomToken(16), now: new Date() });
+    })
+  );
 };
 
 // ——— CPU accounting from /proc (Linux): user + system time in microseconds ———
@@ -220,7 +285,34 @@ const gatewayClient = (central: Central) => {
     const receipt = makeContext(state, key, { nonce: randomToken(16), now: new Date() });
     await post('/api/v1/gateway/receipt', { receipt });
   };
-  return { activateOnce, close: () => pool.close() };
+  /** The cheapest request Central answers (GET /healthz) through the same stack and pool, for comparison. */
+  const healthCheck = async () => {
+    const response = await pool.request({ path: '/healthz', method: 'GET' });
+    await response.body.json();
+  };
+  return { activateOnce, healthCheck, close: () => pool.close() };
+};
+
+/** Bare HTTP round trips per second on the same clients and Central, with what each costs in CPU. */
+const httpBaseline = async (central: Central, client: ReturnType<typeof gatewayClient>) => {
+  let count = 0;
+  const before = cpuSnapshot(central.pid, false);
+  const started = performance.now();
+  const end = started + 3000;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < end) {
+        await client.healthCheck();
+        count++;
+      }
+    }),
+  );
+  const cpu = cpuSince(before, cpuSnapshot(central.pid, false));
+  return {
+    perSecond: count / ((performance.now() - started) / 1000),
+    centralUs: cpu.central / count,
+    clientsUs: cpu.clients / count,
+  };
 };
 
 const run = async (dialect: 'sqlite' | 'postgres') => {
@@ -238,6 +330,7 @@ const run = async (dialect: 'sqlite' | 'postgres') => {
     let serialNumber = 100_000_000 + Math.floor(Math.random() * 100_000_000);
     for (let i = 0; i < 200; i++)
       await client.activateOnce(tickets[next++] as string, `130-${serialNumber++}`);
+    const http = await httpBaseline(central, client);
     const latencies: number[] = [];
     let failures = 0;
     const end = performance.now() + SECONDS * 1000;
@@ -269,6 +362,7 @@ const run = async (dialect: 'sqlite' | 'postgres') => {
       failures,
       count: latencies.length,
       inserts,
+      http,
       cpu,
     };
   } finally {
@@ -279,8 +373,9 @@ const run = async (dialect: 'sqlite' | 'postgres') => {
 
 const main = async () => {
   const crypto = cryptoBaseline();
+  const clientWork = clientWorkBaseline();
   console.log(
-    `Ed25519 (${ed25519BackendName()}, one core): sign ${fmt(crypto.sign)}/s, verify ${fmt(crypto.verify)}/s`,
+    `Ed25519 (${ed25519BackendName()}, one core): sign ${fmt(crypto.sign)}/s, verify ${fmt(crypto.verify)}/s; a client's own work per activation (keys, context, update, receipt; no network): ${fmt(clientWork)} µs`,
   );
   const dialects =
     values.dialect === 'both'
@@ -299,7 +394,9 @@ const main = async () => {
         `${dialect}: ${fmt(r.activations)} activations/s (${r.count} in ${SECONDS} s, ${CLIENTS} clients, ${r.failures} failed)`,
         `  latency per activation (activate + receipt): p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms`,
         `  CPU per activation: Central ${perActivation(r.cpu.central)} µs, clients ${perActivation(r.cpu.clients)} µs${dialect === 'postgres' ? `, PostgreSQL ${perActivation(r.cpu.postgres)} µs` : ''}; the machine's cores were ${fmt(100 * r.cpu.busyShare)} % busy`,
+        `  ceiling on these ${cores} cores at that cost: ${fmt((cores * 1e6) / ((r.cpu.central + r.cpu.clients + r.cpu.postgres) / r.count))} activations/s`,
         `  baseline: bare insert transactions ${fmt(r.inserts)}/s → an activation costs ${fmt(r.inserts / r.activations, 1)} bare transactions`,
+        `  baseline: bare HTTP round trips (GET /healthz) ${fmt(r.http.perSecond)}/s, each costing Central ${fmt(r.http.centralUs)} µs and the clients ${fmt(r.http.clientsUs)} µs of CPU`,
         `  crypto per activation (2 verifies + 2 signs on Central): ${fmt((2 / crypto.verify + 2 / crypto.sign) * 1e6, 0)} µs of ${fmt(1e6 / r.activations, 0)} µs`,
         `  target ≥ ${target}/s, p99 < 50 ms: ${r.activations >= target && r.p99 < 50 ? 'met' : 'NOT met'}`,
       ].join('\n'),
