@@ -3,7 +3,7 @@
 // raw Ed25519 sign/verify rate and a bare insert-transaction rate on the same database, and where the CPU
 // went (Central, the clients, PostgreSQL's server processes).
 //
-//   npx tsx bench/activation.ts [--seconds 10] [--clients 32] [--dialect sqlite|postgres|both]
+//   npx tsx bench/activation.ts [--seconds 10] [--clients 32] [--dialect sqlite|postgres|both] [--workers N]
 //
 // PostgreSQL needs TESSERA_TEST_DATABASE_URL (a scratch database is created and dropped). Run `npm run build`
 // first. Each client plays a customer's runtime: a fresh in-memory container per activation, real keys, real
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     clients: { type: 'string', default: '32' },
     dialect: { type: 'string', default: 'both' },
+    /** TESSERA_WORKERS for the PostgreSQL run: Central's server processes */
+    workers: { type: 'string', default: '1' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -142,6 +144,23 @@ const cpuOfPid = (pid: number): number => {
     return 0; // gone meanwhile
   }
 };
+const parentOf = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+};
+const processIds = (): number[] =>
+  readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
+/** CPU of a process and its children (Central's worker processes with TESSERA_WORKERS). */
+const cpuOfTree = (pid: number): number =>
+  cpuOfPid(pid) +
+  processIds().reduce((sum, child) => sum + (parentOf(child) === pid ? cpuOfPid(child) : 0), 0);
+
 const postgresPids = (): number[] =>
   readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
@@ -171,7 +190,7 @@ interface CpuSnapshot {
 const cpuSnapshot = (centralPid: number, postgres: boolean): CpuSnapshot => {
   const own = process.cpuUsage();
   return {
-    central: cpuOfPid(centralPid),
+    central: cpuOfTree(centralPid),
     clients: own.user + own.system,
     postgres: new Map(postgres ? postgresPids().map((pid) => [pid, cpuOfPid(pid)]) : []),
     machine: machineCpu(),
@@ -317,7 +336,13 @@ const httpBaseline = async (central: Central, client: ReturnType<typeof gatewayC
 
 const run = async (dialect: 'sqlite' | 'postgres') => {
   const inserts = await insertBaseline(dialect);
-  const central = await startCentral(dialect, { LOG_LEVEL: 'error', DATABASE_POOL_SIZE: '16' });
+  const workers = dialect === 'postgres' ? Number(values.workers) : 1;
+  const central = await startCentral(dialect, {
+    LOG_LEVEL: 'error',
+    // The connections are shared out among the server processes.
+    DATABASE_POOL_SIZE: String(Math.max(4, Math.ceil(16 / workers))),
+    TESSERA_WORKERS: String(workers),
+  });
   const client = gatewayClient(central);
   try {
     // Generous: enough tickets for the run at twice the target rate.
@@ -364,6 +389,7 @@ const run = async (dialect: 'sqlite' | 'postgres') => {
       inserts,
       http,
       cpu,
+      workers,
     };
   } finally {
     await client.close();
@@ -391,7 +417,7 @@ const main = async () => {
     const perActivation = (us: number) => fmt(us / r.count, 0);
     console.log(
       [
-        `${dialect}: ${fmt(r.activations)} activations/s (${r.count} in ${SECONDS} s, ${CLIENTS} clients, ${r.failures} failed)`,
+        `${dialect}: ${fmt(r.activations)} activations/s (${r.count} in ${SECONDS} s, ${CLIENTS} clients, ${r.workers} server process${r.workers === 1 ? '' : 'es'}, ${r.failures} failed)`,
         `  latency per activation (activate + receipt): p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms`,
         `  CPU per activation: Central ${perActivation(r.cpu.central)} µs, clients ${perActivation(r.cpu.clients)} µs${dialect === 'postgres' ? `, PostgreSQL ${perActivation(r.cpu.postgres)} µs` : ''}; the machine's cores were ${fmt(100 * r.cpu.busyShare)} % busy`,
         `  ceiling on these ${cores} cores at that cost: ${fmt((cores * 1e6) / ((r.cpu.central + r.cpu.clients + r.cpu.postgres) / r.count))} activations/s`,

@@ -75,6 +75,17 @@ describe('loadConfig', () => {
     expect(error.message).toContain(problem);
   });
 
+  it('runs one server process unless TESSERA_WORKERS asks for more, which needs PostgreSQL', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/tessera', TESSERA_WORKERS: '4' }).workers).toBe(4);
+    expect(errorOf({ TESSERA_WORKERS: '2' }).message).toMatch(/^TESSERA_WORKERS: .*PostgreSQL/);
+    for (const bad of ['0', 'two', '1.5', '257']) {
+      expect(errorOf({ DATABASE_URL: 'postgres://db/tessera', TESSERA_WORKERS: bad }).variable).toBe(
+        'TESSERA_WORKERS',
+      );
+    }
+  });
+
   it('accepts a strong bootstrap token, durations with units and a proxy list', () => {
     const token = 'tsr_Q7w1Zk9PmX3vB8nR2tY6uL4oC5eJ0aHsDfGiKq';
     const config = loadConfig({

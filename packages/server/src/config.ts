@@ -43,6 +43,8 @@ export interface Config {
   previousMasterKeys: Uint8Array[];
   /** The webhook delivery worker: TESSERA_WEBHOOKS (on unless 0), TESSERA_WEBHOOK_TIMEOUT per request. */
   webhooks: { enabled: boolean; timeoutMs: number };
+  /** TESSERA_WORKERS: server processes sharing the port (more than one needs PostgreSQL). */
+  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +77,7 @@ export const VARIABLES = [
   'TESSERA_LOGIN_RATE_LIMIT',
   'TESSERA_GATEWAY_RATE_LIMIT',
   'TESSERA_TICKET_RATE_LIMIT',
+  'TESSERA_WORKERS',
   'TESSERA_MASTER_KEY',
   'TESSERA_MASTER_KEY_PREVIOUS',
   'TESSERA_WEBHOOKS',
@@ -332,5 +335,18 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
       enabled: flag('TESSERA_WEBHOOKS', raw.TESSERA_WEBHOOKS, true),
       timeoutMs: webhookTimeoutMs(raw.TESSERA_WEBHOOK_TIMEOUT),
     },
+    workers: workersFor(raw, database),
   };
+};
+
+/** Server processes; SQLite has one writer, so several processes need PostgreSQL. */
+const workersFor = (raw: Raw, database: DatabaseConfig): number => {
+  const workers = integer('TESSERA_WORKERS', raw.TESSERA_WORKERS, 1, 1, 256);
+  if (workers > 1 && database.dialect === 'sqlite') {
+    throw new ConfigError(
+      'TESSERA_WORKERS',
+      `more than one worker needs PostgreSQL (set DATABASE_URL): SQLite has a single writer (got ${workers})`,
+    );
+  }
+  return workers;
 };

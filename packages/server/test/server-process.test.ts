@@ -3,7 +3,7 @@
 // leaving nothing behind. Needs the build output (`npm test` builds first).
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,6 +171,14 @@ describe('the built server (SQLite)', () => {
     expect(readdirSync(dir)).toEqual(['a-file']);
   });
 
+  it('exits non-zero naming TESSERA_WORKERS when several workers are asked for on SQLite', async () => {
+    const dir = tempDir();
+    const server = start({ TESSERA_WORKERS: '2', TESSERA_DATA_DIR: join(dir, 'data') });
+    const line = await expectOneLineFailure(server, 'TESSERA_WORKERS');
+    expect(line).toContain('PostgreSQL');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('exits non-zero naming TESSERA_BOOTSTRAP_TOKEN when the token is weak', async () => {
     const dir = tempDir();
     const server = start({ TESSERA_BOOTSTRAP_TOKEN: 'tsr_password', TESSERA_DATA_DIR: join(dir, 'data') });
@@ -196,5 +204,71 @@ const postgresUrl = process.env.TESSERA_TEST_DATABASE_URL;
         await scratch.drop();
       }
     });
+
+    it('serves from TESSERA_WORKERS processes on one port, replaces one that dies, and stops them all on SIGTERM', async () => {
+      const scratch = await createScratchPostgresDatabase(postgresUrl ?? '');
+      try {
+        const server = start({
+          DATABASE_URL: scratch.url,
+          TESSERA_DATA_DIR: join(tempDir(), 'unused'),
+          TESSERA_WORKERS: '3',
+        });
+        const { url } = await waitUntilReady(server);
+        // The banner is printed once, by the primary, when every worker listens.
+        expect(server.stdout().match(/Tessera Central is ready/g)).toHaveLength(1);
+        const workers = childrenOf(server.child.pid ?? 0);
+        expect(workers).toHaveLength(3);
+        const answers = await Promise.all(
+          Array.from({ length: 30 }, () => fetch(`${url}/readyz`).then((res) => res.status)),
+        );
+        expect(answers.every((status) => status === 200)).toBe(true);
+
+        process.kill(workers[0] as number, 'SIGKILL');
+        const deadline = performance.now() + 10_000;
+        let replaced = childrenOf(server.child.pid ?? 0);
+        while (
+          (replaced.length < 3 || replaced.includes(workers[0] as number)) &&
+          performance.now() < deadline
+        ) {
+          await sleep(50);
+          replaced = childrenOf(server.child.pid ?? 0);
+        }
+        expect(replaced).toHaveLength(3);
+        expect(replaced).not.toContain(workers[0]);
+        expect((await fetch(`${url}/readyz`)).status).toBe(200);
+
+        server.child.kill('SIGTERM');
+        const { code } = await server.exited;
+        expect(code).toBe(0);
+        expect(childrenOf(server.child.pid ?? 0)).toEqual([]);
+        for (const pid of replaced) expect(isRunning(pid)).toBe(false);
+      } finally {
+        await scratch.drop();
+      }
+    });
   },
 );
+
+/** Process ids whose parent is `pid` (Linux /proc). */
+const childrenOf = (pid: number): number[] =>
+  readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number)
+    .sort((a, b) => a - b);
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
