@@ -183,6 +183,9 @@ const runWorker = async (config: Config, logger: Logger): Promise<void> => {
   process.send?.({ type: 'listening', address: server.address });
 };
 
+/** Set in the environment of the workers the primary forks. */
+const WORKER_MARK = 'TESSERA_SERVER_WORKER';
+
 /** Worker exits within this window beyond which the primary stops restarting them and gives up. */
 const RESTART_WINDOW_MS = 60_000;
 const RESTARTS_PER_WINDOW = 5;
@@ -200,7 +203,7 @@ const runPrimary = (config: Config, result: BootstrapResult, logger: Logger): vo
   let failed = false;
 
   const fork = () => {
-    const worker = cluster.fork();
+    const worker = cluster.fork({ [WORKER_MARK]: '1' });
     worker.on('message', (message: { type?: string; address?: string }) => {
       if (message?.type !== 'listening' || typeof message.address !== 'string') return;
       listening.add(worker.id);
@@ -255,7 +258,9 @@ const runPrimary = (config: Config, result: BootstrapResult, logger: Logger): vo
 const run = async (): Promise<void> => {
   const config = configFromEnvironment(process.env);
   const logger = pino({ level: config.logLevel, serializers: requestLogSerializers });
-  if (cluster.isWorker) return runWorker(config, logger);
+  // Only a worker this process' primary forked: under another cluster manager (pm2) every process is a
+  // cluster worker, and each must then start as a whole Central.
+  if (cluster.isWorker && process.env[WORKER_MARK] === '1') return runWorker(config, logger);
   const { database, masterKeys, result } = await prepare(config, logger);
   if (config.workers === 1) {
     const server = await serve(config, database, masterKeys, logger).catch(async (error: unknown) => {
