@@ -116,7 +116,6 @@ export const buildApp = async ({
   registerAuthentication(app, authentication);
   const events = createEventSink(clock);
   const ledger = createLedger({
-    dialect: database.dialect,
     clock,
     audit,
     events,

@@ -21,7 +21,6 @@ import {
   signUpdate,
   TesseraError,
 } from '@tessera/core';
-import type { Dialect } from '../../db/database.js';
 import type { ContainerTypeName, StepChannel } from '../../db/schema-licensing.js';
 import { type Executor, isoTime, newId, type Trx } from '../../db/transaction.js';
 import type { StepIntent } from '../activation/planner.js';
@@ -39,7 +38,6 @@ export interface SigningKeys {
 }
 
 export interface LedgerDeps {
-  dialect: Dialect;
   clock: Clock;
   audit: AuditLog;
   events: EventSink;

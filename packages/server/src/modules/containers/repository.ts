@@ -2,7 +2,6 @@
 // steps it issued. Written once for both dialects; the caller passes the transaction.
 
 import type { FirmItemSnapshot, Operation } from '@tessera/core';
-import type { Dialect } from '../../db/database.js';
 import { type Arg, columnArgs, columnChanges, prepared, preparedShape } from '../../db/prepared.js';
 import type {
   ContainerFirmItemTable,
@@ -82,13 +81,9 @@ const toContainer = (row: ContainerTable): Container => ({
 const containerBySerial = prepared<{ serial: string }, ContainerTable>((qb, arg) =>
   qb.selectFrom('containers').selectAll().where('serial', '=', arg('serial')),
 );
-// Serializes every change to one container on PostgreSQL; SQLite transactions are serial anyway.
-const containerBySerialForUpdate = prepared<{ serial: string }, ContainerTable>((qb, arg, dialect) => {
-  const query = qb.selectFrom('containers').selectAll().where('serial', '=', arg('serial'));
-  return dialect === 'postgres' ? query.forUpdate() : query;
-});
 
 // The contact's read of the container also brings its customer group's path, which its audit entries carry.
+// Locking the row serializes every change to one container on PostgreSQL; SQLite transactions are serial anyway.
 const containerForContact = prepared((qb, arg: Arg<{ serial: string }>, dialect) => {
   const query = qb
     .selectFrom('containers')
@@ -108,13 +103,8 @@ export const findContainerForContact = async (
   return row ? { container: toContainer(row), groupPath: row.group_path } : undefined;
 };
 
-export const findContainer = async (
-  ex: Executor,
-  serial: string,
-  options: { lock?: Dialect } = {},
-): Promise<Container | undefined> => {
-  const query = options.lock === 'postgres' ? containerBySerialForUpdate : containerBySerial;
-  const row = await query.first(ex, { serial });
+export const findContainer = async (ex: Executor, serial: string): Promise<Container | undefined> => {
+  const row = await containerBySerial.first(ex, { serial });
   return row ? toContainer(row) : undefined;
 };
 
